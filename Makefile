@@ -1,0 +1,51 @@
+# Optimization for Deep Learning: the two commands a newcomer runs are `make course` and `make test`.
+PYTHON     ?= python3
+VENV       ?= .venv
+BIN        := $(VENV)/bin
+# torch first and pinned: a bare `pip install torch` pulls gigabytes of CUDA packages.
+TORCH_SPEC ?= torch==2.13.0
+STAMP      := $(VENV)/.installed
+JOBS       ?= 2
+NBVAL      := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: help env test unit pairs nbval course lab sync clean
+
+help:
+	@echo "make course  build pages, slides and student editions into _build/ (creates .venv if missing)"
+	@echo "make test    unit tests, pair check and nbval on every notebook (creates .venv if missing)"
+	@echo "make lab     open the course in JupyterLab"
+	@echo "make sync    sync .py/.ipynb pairs and re-execute the stale notebooks"
+	@echo "make clean   remove _build/ and caches"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+env: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest tests -n $(JOBS) -q
+	$(BIN)/python -m pytest $(NBVAL) -n $(JOBS) --dist loadfile -q notebooks
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests -n $(JOBS) -q
+
+nbval: $(STAMP)
+	$(BIN)/python -m pytest $(NBVAL) -n $(JOBS) --dist loadfile -q notebooks
+
+course: $(STAMP)
+	$(BIN)/optim-course build
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+sync: $(STAMP)
+	$(BIN)/optim-course sync
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

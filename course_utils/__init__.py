@@ -1,0 +1,53 @@
+"""course_utils: the tested helper package of *Optimization for Deep Learning*.
+
+One job per module; the public names are re-exported here so notebooks can write
+``from course_utils import SGD, quadratic, run_trajectory, plot_contour``.
+"""
+
+from .averages import effective_window, ewma, ewma_weights
+from .checks import (
+    CheckResult,
+    check_bias_steps,
+    check_critical_lr,
+    check_ewma,
+    check_ewma_weights,
+    check_optimizer,
+    check_trajectory_logger,
+    check_value,
+)
+from .landscapes import (
+    LANDSCAPES,
+    CriticalPoint,
+    Landscape,
+    himmelblau,
+    monkey_saddle,
+    pathological,
+    quadratic,
+    rosenbrock,
+    saddle,
+)
+from .optim import GD, SGD, Adagrad, Adam, AdamW, Interval, OptimizerBase, RMSProp
+from .plotting import (
+    COURSE_STYLE,
+    PALETTE,
+    new_figure,
+    plot_contour,
+    plot_losses,
+    plot_surface,
+    plot_trajectories,
+    use_course_style,
+)
+from .session import default_device, seed_everything, setup_notebook
+from .trajectory import Trajectory, run_trajectory
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Adagrad", "Adam", "AdamW", "CheckResult", "COURSE_STYLE", "CriticalPoint", "GD", "Interval",
+    "LANDSCAPES", "Landscape", "OptimizerBase", "PALETTE", "RMSProp", "SGD", "Trajectory",
+    "check_bias_steps", "check_critical_lr", "check_ewma", "check_ewma_weights", "check_optimizer",
+    "check_trajectory_logger", "check_value", "default_device", "effective_window", "ewma",
+    "ewma_weights", "himmelblau", "monkey_saddle", "new_figure", "pathological", "plot_contour",
+    "plot_losses", "plot_surface", "plot_trajectories", "quadratic", "rosenbrock",
+    "run_trajectory", "saddle", "seed_everything", "setup_notebook", "use_course_style",
+]

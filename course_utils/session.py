@@ -1,0 +1,44 @@
+"""One call at the top of every notebook: seed everything, apply the course style, pick a device."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import torch
+
+from .plotting import use_course_style
+
+__all__ = ["seed_everything", "setup_notebook", "default_device"]
+
+
+def seed_everything(seed: int = 0) -> None:
+    """Seed Python's, NumPy's and PyTorch's random number generators."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)
+
+
+def default_device() -> torch.device:
+    """CPU by default; the GPU when one is present (set COURSE_DEVICE=cpu to force the CPU)."""
+    wanted = os.environ.get("COURSE_DEVICE", "")
+    if wanted:
+        return torch.device(wanted)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def setup_notebook(seed: int = 0, threads: int | None = 1) -> torch.device:
+    """Seed the RNGs, apply the course plot style, fix the thread count, return the device.
+
+    One thread by default keeps floating-point reductions, and so printed numbers, the same
+    on every machine; pass ``threads=None`` to leave PyTorch's choice.
+    """
+    seed_everything(seed)
+    if threads is not None:
+        torch.set_num_threads(threads)
+    use_course_style()
+    np.set_printoptions(precision=4, suppress=True)
+    torch.set_printoptions(precision=4, sci_mode=False)
+    return default_device()

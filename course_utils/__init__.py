@@ -15,6 +15,7 @@ from .checks import (
     check_trajectory_logger,
     check_value,
 )
+from .data import Split, cubic_data, linear_regression_data, load_digits
 from .landscapes import (
     LANDSCAPES,
     CriticalPoint,
@@ -39,6 +40,7 @@ from .plotting import (
 )
 from .session import default_device, seed_everything, setup_notebook
 from .trajectory import Trajectory, run_trajectory
+from .training import History, evaluate, make_mlp, train
 
 __version__ = "0.1.0"
 
@@ -50,4 +52,6 @@ __all__ = [
     "ewma_weights", "himmelblau", "monkey_saddle", "new_figure", "pathological", "plot_contour",
     "plot_losses", "plot_surface", "plot_trajectories", "quadratic", "rosenbrock",
     "run_trajectory", "saddle", "seed_everything", "setup_notebook", "use_course_style",
+    "Split", "cubic_data", "linear_regression_data", "load_digits",
+    "History", "evaluate", "make_mlp", "train",
 ]

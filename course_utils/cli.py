@@ -71,7 +71,7 @@ def execute(ipynb: Path, timeout: int = 600) -> float:
 
 def jupytext_sync(py: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "jupytext", "--sync", "--quiet", str(py)], check=True, cwd=ROOT
+        [sys.executable, "-m", "jupytext", "--sync", "--quiet", str(py.resolve())], check=True
     )
 
 
@@ -81,8 +81,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
         before = _code_fingerprint(ipynb)
         if not ipynb.exists():
             subprocess.run(
-                [sys.executable, "-m", "jupytext", "--quiet", "--set-formats", "ipynb,py:percent", str(py)],
-                check=True, cwd=ROOT,
+                [sys.executable, "-m", "jupytext", "--quiet", "--set-formats", "ipynb,py:percent",
+                 str(py.resolve())],
+                check=True,
             )
         jupytext_sync(py)
         stale = args.all or before != _code_fingerprint(ipynb) or _never_executed(ipynb)

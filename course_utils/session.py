@@ -29,12 +29,28 @@ def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def _inline_png() -> None:
+    """In IPython, render figures inline as PNG (also pyplot-free ones a cell ends with)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # plain Python: nothing to set up
+        return
+    ip = get_ipython()
+    if ip is None:
+        return
+    ip.run_line_magic("matplotlib", "inline")
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+    set_matplotlib_formats("png")
+
+
 def setup_notebook(seed: int = 0, threads: int | None = 1) -> torch.device:
     """Seed the RNGs, apply the course plot style, fix the thread count, return the device.
 
     One thread by default keeps floating-point reductions, and so printed numbers, the same
     on every machine; pass ``threads=None`` to leave PyTorch's choice.
     """
+    _inline_png()
     seed_everything(seed)
     if threads is not None:
         torch.set_num_threads(threads)

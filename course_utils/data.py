@@ -1,0 +1,73 @@
+"""Data sets as tensors, made here or shipped by scikit-learn: nothing is downloaded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+__all__ = ["Split", "load_digits", "linear_regression_data", "cubic_data"]
+
+
+@dataclass
+class Split:
+    """Train and validation tensors."""
+
+    X_train: Tensor
+    y_train: Tensor
+    X_val: Tensor
+    y_val: Tensor
+
+    @property
+    def n_features(self) -> int:
+        return self.X_train.shape[1]
+
+    def train_dataset(self) -> torch.utils.data.TensorDataset:
+        return torch.utils.data.TensorDataset(self.X_train, self.y_train)
+
+    def val_dataset(self) -> torch.utils.data.TensorDataset:
+        return torch.utils.data.TensorDataset(self.X_val, self.y_val)
+
+
+def load_digits(val_fraction: float = 0.25, seed: int = 0, dtype: torch.dtype = torch.float32) -> Split:
+    """scikit-learn's 8x8 digits (1797 images, 10 classes, shipped with the package).
+
+    Pixels are scaled to [0, 1] (they range over 0..16); labels are int64 class indices.
+    The split is stratified-free but seeded, so it is the same on every machine.
+    """
+    if not 0.0 < val_fraction < 1.0:
+        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
+    from sklearn.datasets import load_digits as _load
+
+    X, y = _load(return_X_y=True)
+    X = torch.as_tensor(X, dtype=dtype) / 16.0
+    y = torch.as_tensor(y, dtype=torch.int64)
+    perm = torch.randperm(len(X), generator=torch.Generator().manual_seed(seed))
+    n_val = int(round(val_fraction * len(X)))
+    val, train = perm[:n_val], perm[n_val:]
+    return Split(X[train], y[train], X[val], y[val])
+
+
+def linear_regression_data(
+    n: int = 1000, w_true: tuple[float, float] = (-1.0, 3.0), noise: float = 0.5, seed: int = 0,
+    dtype: torch.dtype = torch.float64,
+) -> tuple[Tensor, Tensor]:
+    """y = w0 + w1 x + noise with x ~ U(-1, 1); X has a column of ones, so the model is X @ w."""
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.rand(n, generator=gen, dtype=dtype) * 2 - 1
+    X = torch.stack([torch.ones_like(x), x], dim=1)
+    y = X @ torch.tensor(w_true, dtype=dtype) + noise * torch.randn(n, generator=gen, dtype=dtype)
+    return X, y
+
+
+def cubic_data(
+    n: int = 20, coef: tuple[float, float] = (3.0, 2.0), noise: float = 0.5, seed: int = 0,
+    dtype: torch.dtype = torch.float64,
+) -> tuple[Tensor, Tensor]:
+    """y = a x^3 + b x + noise with x ~ U(-2, 2) (seed 002's smooth regression); X = [x^3, x]."""
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.rand(n, generator=gen, dtype=dtype) * 4 - 2
+    X = torch.stack([x**3, x], dim=1)
+    y = X @ torch.tensor(coef, dtype=dtype) + noise * torch.randn(n, generator=gen, dtype=dtype)
+    return X, y

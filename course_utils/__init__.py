@@ -41,6 +41,15 @@ from .plotting import (
 from .session import default_device, seed_everything, setup_notebook
 from .trajectory import Trajectory, run_trajectory
 from .training import History, evaluate, make_mlp, train
+from .widgets import (
+    Slider,
+    TrajectoryExplorer,
+    draw_explorer,
+    explorer_figure,
+    explorer_trajectories,
+    resolve_hyperparameters,
+    trajectory_explorer,
+)
 
 __version__ = "0.1.0"
 
@@ -54,4 +63,6 @@ __all__ = [
     "run_trajectory", "saddle", "seed_everything", "setup_notebook", "use_course_style",
     "Split", "cubic_data", "linear_regression_data", "load_digits",
     "History", "evaluate", "make_mlp", "train",
+    "Slider", "TrajectoryExplorer", "draw_explorer", "explorer_figure", "explorer_trajectories",
+    "resolve_hyperparameters", "trajectory_explorer",
 ]

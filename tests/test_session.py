@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import matplotlib as mpl
+import numpy as np
+import torch
+
+from course_utils import PALETTE, seed_everything, setup_notebook
+
+
+def test_seed_everything_makes_runs_repeat():
+    seed_everything(3)
+    a = (torch.rand(3), np.random.rand(2))
+    seed_everything(3)
+    b = (torch.rand(3), np.random.rand(2))
+    assert torch.equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+
+
+def test_setup_notebook_applies_style_and_returns_a_device(monkeypatch):
+    threads = torch.get_num_threads()
+    try:
+        monkeypatch.setenv("COURSE_DEVICE", "cpu")
+        dev = setup_notebook(seed=1)
+        assert dev == torch.device("cpu")
+        assert torch.get_num_threads() == 1
+        assert mpl.rcParams["axes.prop_cycle"].by_key()["color"][0] == PALETTE[0]
+    finally:
+        torch.set_num_threads(threads)

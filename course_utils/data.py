@@ -49,11 +49,19 @@ def load_digits(val_fraction: float = 0.25, seed: int = 0, dtype: torch.dtype = 
     return Split(X[train], y[train], X[val], y[val])
 
 
+def _check_n_noise(n: int, noise: float) -> None:
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n!r}")
+    if not noise >= 0:
+        raise ValueError(f"noise must be >= 0, got {noise!r}")
+
+
 def linear_regression_data(
     n: int = 1000, w_true: tuple[float, float] = (-1.0, 3.0), noise: float = 0.5, seed: int = 0,
     dtype: torch.dtype = torch.float64,
 ) -> tuple[Tensor, Tensor]:
     """y = w0 + w1 x + noise with x ~ U(-1, 1); X has a column of ones, so the model is X @ w."""
+    _check_n_noise(n, noise)
     gen = torch.Generator().manual_seed(seed)
     x = torch.rand(n, generator=gen, dtype=dtype) * 2 - 1
     X = torch.stack([torch.ones_like(x), x], dim=1)
@@ -66,6 +74,7 @@ def cubic_data(
     dtype: torch.dtype = torch.float64,
 ) -> tuple[Tensor, Tensor]:
     """y = a x^3 + b x + noise with x ~ U(-2, 2) (seed 002's smooth regression); X = [x^3, x]."""
+    _check_n_noise(n, noise)
     gen = torch.Generator().manual_seed(seed)
     x = torch.rand(n, generator=gen, dtype=dtype) * 4 - 2
     X = torch.stack([x**3, x], dim=1)

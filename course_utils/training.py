@@ -122,6 +122,12 @@ def train(
             if not math.isfinite(loss_value):
                 hist.diverged = True
                 break
+        if count == 0:
+            bar.close()
+            raise ValueError(
+                f"train_loader yielded no batches in epoch {len(hist.epoch_train_loss) + 1}: pass a "
+                "re-iterable loader (a DataLoader or a list), not a one-shot generator"
+            )
         hist.epoch_train_loss.append(total / max(count, 1))
         hist.epoch_train_acc.append(correct / max(count, 1))
         if val_data is not None:

@@ -7,13 +7,17 @@ One job per module; the public names are re-exported here so notebooks can write
 from .averages import effective_window, ewma, ewma_weights
 from .checks import (
     CheckResult,
+    check_accumulation,
     check_bias_steps,
     check_critical_lr,
     check_ewma,
     check_ewma_weights,
+    check_loader,
+    check_minibatch_variance,
     check_optimizer,
     check_trajectory_logger,
     check_value,
+    minibatch_gradient_variance,
 )
 from .data import Split, cubic_data, linear_regression_data, load_digits
 from .landscapes import (
@@ -27,6 +31,7 @@ from .landscapes import (
     rosenbrock,
     saddle,
 )
+from .mistakes import DEFAULT_CONFIGS, KNOWN_MISTAKES, Mutant
 from .optim import GD, SGD, Adagrad, Adam, AdamW, Interval, OptimizerBase, RMSProp
 from .plotting import (
     COURSE_STYLE,
@@ -54,6 +59,7 @@ from .widgets import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_CONFIGS", "KNOWN_MISTAKES", "Mutant",
     "Adagrad", "Adam", "AdamW", "CheckResult", "COURSE_STYLE", "CriticalPoint", "GD", "Interval",
     "LANDSCAPES", "Landscape", "OptimizerBase", "PALETTE", "RMSProp", "SGD", "Trajectory",
     "check_bias_steps", "check_critical_lr", "check_ewma", "check_ewma_weights", "check_optimizer",
@@ -63,6 +69,7 @@ __all__ = [
     "run_trajectory", "saddle", "seed_everything", "setup_notebook", "use_course_style",
     "Split", "cubic_data", "linear_regression_data", "load_digits",
     "History", "evaluate", "make_mlp", "train",
+    "check_accumulation", "check_loader", "check_minibatch_variance", "minibatch_gradient_variance",
     "Slider", "TrajectoryExplorer", "draw_explorer", "explorer_figure", "explorer_trajectories",
     "resolve_hyperparameters", "trajectory_explorer",
 ]

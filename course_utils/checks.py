@@ -25,6 +25,10 @@ __all__ = [
     "check_ewma_weights",
     "check_bias_steps",
     "check_value",
+    "check_accumulation",
+    "check_loader",
+    "check_minibatch_variance",
+    "minibatch_gradient_variance",
 ]
 
 PASS, FAIL, TODO, ERROR = "PASS", "FAIL", "NOT IMPLEMENTED YET", "ERROR"
@@ -297,17 +301,55 @@ DEFAULT_PROBLEMS = [
 ]
 
 
-def _run(opt_cls: Any, config: dict[str, Any], problem: _Problem, steps: int) -> tuple[list[np.ndarray], str | None]:
+@dataclass
+class _Run:
+    """One run: ``steps + 1`` points (nan from the step that raised); where it broke, and why."""
+
+    path: list[np.ndarray]
+    broke_at: int | None = None  # the first step whose point is not finite (or that raised)
+    error: BaseException | None = None  # what the constructor (step 0) or a step raised
+
+
+def _run(opt_cls: Any, config: dict[str, Any], problem: _Problem, steps: int) -> _Run:
+    """Run ``opt_cls(params, **config)`` for ``steps`` steps; a raised error (except a stub's
+    ``NotImplementedError``, which propagates) ends the run and fills the rest with nan."""
     params, loss_fn = problem.make()
-    opt = opt_cls(params, **config)
-    path = [torch.cat([p.detach().flatten() for p in params]).numpy().copy()]
-    for _ in range(steps):
-        opt.zero_grad()
-        loss = loss_fn(params)
-        loss.backward()
-        opt.step()
-        path.append(torch.cat([p.detach().flatten() for p in params]).numpy().copy())
-    return path, None
+
+    def flat() -> np.ndarray:
+        return torch.cat([p.detach().flatten() for p in params]).numpy().copy()
+
+    path = [flat()]
+    opt = None
+    try:
+        opt = opt_cls(params, **config)
+        for _ in range(steps):
+            opt.zero_grad()
+            loss = loss_fn(params)
+            loss.backward()
+            opt.step()
+            path.append(flat())
+    except NotImplementedError:
+        raise
+    except Exception as exc:  # the student's code raised: keep the step, report it later
+        at = len(path) if opt is not None else 0  # step t raised with t points recorded; 0: the constructor
+        path += [np.full_like(path[0], np.nan)] * (steps + 1 - len(path))
+        return _Run(path, at, exc)
+    broke = next((k for k, x in enumerate(path) if not np.all(np.isfinite(x))), None)
+    return _Run(path, broke)
+
+
+def _parting_step(a: list[np.ndarray], b: list[np.ndarray], atol: float, rtol: float = 0.0) -> int | None:
+    """The first step where two paths differ (by more than ``atol + rtol*|b|``, or where one is
+    finite and the other not); None if they agree. Once both have blown up, nothing later compares."""
+    for t, (x, y) in enumerate(zip(a, b, strict=True)):
+        fx, fy = np.isfinite(x), np.isfinite(y)
+        if not np.array_equal(fx, fy):
+            return t
+        if not fy.all():
+            return None
+        if not np.all(np.abs(x - y) <= atol + rtol * np.abs(y)):
+            return t
+    return None
 
 
 def _accepts(cls: Any, config: dict[str, Any]) -> bool:
@@ -320,22 +362,30 @@ def _accepts(cls: Any, config: dict[str, Any]) -> bool:
 def check_optimizer(
     student_cls: Any,
     reference: Any,
-    configs: Sequence[dict[str, Any]] = ({"lr": 0.01},),
+    configs: Sequence[dict[str, Any]] | None = None,
     *,
     steps: int = 30,
     atol: float = 1e-10,
     problems: Sequence[_Problem] | None = None,
-    mistakes: Sequence[tuple[str, Any]] = (),
+    mistakes: Sequence[Any] | None = None,
 ) -> CheckResult:
     """Run ``student_cls`` and ``reference`` (a ``torch.optim`` class) side by side in float64.
 
     For every configuration and problem, both take ``steps`` steps from the same start; the
     check passes when the parameters agree to ``atol`` at every step. On a failure it reports
-    the configuration, the problem and the step at which the paths parted; ``mistakes`` is a
-    list of ``(hint, wrong_optimizer_class)``: when the student's path matches one of them,
-    its hint names the mistake.
+    the first failing configuration, the problem and the step at which the paths parted, and a
+    hint. ``configs`` defaults to `course_utils.mistakes.default_configs(reference)` (settings
+    that expose the known mistakes); only those whose keys the student declares in ``defaults_``
+    run. ``mistakes`` (default: `course_utils.mistakes.known_mistakes(reference)`) lists wrong
+    optimizers, as classes with a ``hint`` attribute or ``(hint, class)`` pairs: when the
+    student's path reproduces one of them, its hint names the mistake. A raised error or a
+    nan in the student's run is reported as such (ERROR or FAIL), never as a crash.
     """
+    from .mistakes import default_configs, known_mistakes
+
     title = f"{getattr(student_cls, '__name__', student_cls)} against torch.optim.{reference.__name__}"
+    configs = default_configs(reference) if configs is None else list(configs)
+    pairs = _mistake_pairs(known_mistakes(reference) if mistakes is None else mistakes)
 
     def body() -> CheckResult:
         probs = list(problems) if problems is not None else DEFAULT_PROBLEMS
@@ -345,39 +395,119 @@ def check_optimizer(
                                f"{[sorted(c) for c in configs]}", "declare them in defaults_.")
         for config in usable:
             for prob in probs:
-                ref_path, _ = _run(reference, config, prob, steps)
-                try:
-                    stu_path, _ = _run(student_cls, config, prob, steps)
-                except NotImplementedError:
-                    raise
-                except Exception as exc:
-                    return CheckResult(ERROR, title, f"with {config} on {prob.name}, your step raised "
-                                       f"{type(exc).__name__}: {exc}")
-                for t, (a, b) in enumerate(zip(stu_path, ref_path, strict=True)):
-                    if not np.all(np.isfinite(a)) and np.all(np.isfinite(b)):
-                        return CheckResult(FAIL, title, f"with {config} on {prob.name}: your parameters "
-                                           f"became nan/inf at step {t}", _nan_hint(config))
-                    err = float(np.max(np.abs(a - b)))
-                    if not err <= atol:
-                        hint = _diagnose(mistakes, config, prob, steps, stu_path, atol) or _generic_hint(t, config)
-                        return CheckResult(FAIL, title, f"with {config} on {prob.name}: the paths part at "
-                                           f"step {t} (max |difference| = {err:.3g})", hint)
+                ref = _run(reference, config, prob, steps)
+                if ref.error is not None:
+                    return CheckResult(ERROR, title, f"the reference {reference.__name__} itself raised "
+                                       f"{type(ref.error).__name__}: {ref.error} with {config} (a bug in the "
+                                       "check's configuration, not in your code)")
+                stu = _run(student_cls, config, prob, steps)
+                t = _parting_step(stu.path, ref.path, atol)
+                if t is None:
+                    continue
+                case = f"with {config} on {prob.name}"
+                hint = _diagnose(pairs, config, prob, steps, stu, ref, atol)
+                if stu.error is not None and stu.broke_at is not None and stu.broke_at <= t:
+                    where = ("creating your optimizer" if stu.broke_at == 0
+                             else f"your step {stu.broke_at}")
+                    return CheckResult(ERROR, title, f"{case}: {where} raised "
+                                       f"{type(stu.error).__name__}: {stu.error}", hint or "")
+                hint = hint or _defaults_hint(student_cls, reference, config)
+                if not np.all(np.isfinite(stu.path[t])):
+                    return CheckResult(FAIL, title, f"{case}: your parameters became nan/inf at step {t} "
+                                       "(torch's stayed finite)", hint or _nan_hint(config))
+                if not np.all(np.isfinite(ref.path[t])):
+                    return CheckResult(FAIL, title, f"{case}: torch's parameters became nan/inf at step {t}, "
+                                       "yours did not", hint or _generic_hint(t, config))
+                err = float(np.max(np.abs(stu.path[t] - ref.path[t])))
+                return CheckResult(FAIL, title, f"{case}: the paths part at step {t} "
+                                   f"(max |difference| = {err:.3g})",
+                                   hint or _shape_hint(stu.path, ref.path) or _generic_hint(t, config))
         n = len(usable) * len(probs)
+        skipped = sorted({k for c in configs if not _accepts(student_cls, c) for k in c} - set(
+            getattr(student_cls, "defaults_", {}) or {}))
+        note = (f"; skipped {len(configs) - len(usable)} configuration(s) using options your class does not "
+                f"declare in defaults_: {', '.join(skipped)}") if skipped else ""
         return CheckResult(PASS, title, f"identical to torch to {atol:g} over {steps} steps "
-                           f"in {n} runs ({len(usable)} configurations x {len(probs)} problems).")
+                           f"in {n} runs ({len(usable)} configurations x {len(probs)} problems){note}.")
 
     return _guard(title, body)
 
 
-def _diagnose(mistakes, config, prob, steps, stu_path, atol) -> str | None:
+def _mistake_pairs(mistakes: Sequence[Any]) -> list[tuple[str, Any]]:
+    """``(hint, class)`` pairs from a list of pairs or of classes carrying a ``hint`` attribute."""
+    return [m if isinstance(m, tuple) else (getattr(m, "hint", "") or m.__name__, m) for m in mistakes]
+
+
+def _diagnose(mistakes, config, prob, steps, stu: _Run, ref: _Run, atol: float) -> str | None:
+    """The hint of the first known mistake whose path the student's reproduces, ignoring mistakes
+    that do not change the path in this configuration. "Reproduces": the student's path stays
+    1000 times closer to the mistake's than the mistake's is to torch's (the same mistake written
+    differently rounds differently), and blows up at the same step."""
     for hint, wrong_cls in mistakes:
         try:
-            wrong_path, _ = _run(wrong_cls, config, prob, steps)
-        except Exception:
+            wrong = _run(wrong_cls, config, prob, steps)
+        except Exception:  # noqa: BLE001  (a mutant that cannot run this configuration)
             continue
-        if all(np.allclose(a, b, rtol=0, atol=max(atol, 1e-12), equal_nan=True)
-               for a, b in zip(stu_path, wrong_path, strict=True)):
+        if _parting_step(wrong.path, ref.path, atol) is None:
+            continue
+        if stu.error is not None and (type(wrong.error) is not type(stu.error) or wrong.broke_at != stu.broke_at):
+            continue  # a raised error is explained only by a mistake that raises the same error there
+        if _reproduces(stu.path, wrong.path, ref.path):
             return hint
+    return None
+
+
+def _reproduces(stu: list[np.ndarray], wrong: list[np.ndarray], ref: list[np.ndarray]) -> bool:
+    """True when ``stu`` follows ``wrong`` much more closely than ``wrong`` differs from ``ref``."""
+    gap, miss = 0.0, 0.0
+    for x, w, r in zip(stu, wrong, ref, strict=True):
+        fx, fw = np.isfinite(x), np.isfinite(w)
+        if not np.array_equal(fx, fw):
+            return False
+        if not fw.all():
+            break
+        miss = max(miss, float(np.max(np.abs(x - w))))
+        if np.all(np.isfinite(r)):
+            gap = max(gap, float(np.max(np.abs(w - r))))
+    return miss <= 1e-3 * gap + 1e-14
+
+
+def _defaults_hint(student_cls: Any, reference: Any, config: dict[str, Any]) -> str | None:
+    """A hint when a hyperparameter left to its default has a different default than torch's."""
+    import inspect
+
+    declared = getattr(student_cls, "defaults_", None)
+    if not isinstance(declared, dict):
+        return None
+    try:
+        sig = inspect.signature(reference.__init__).parameters
+    except (TypeError, ValueError):
+        return None
+    for name, value in declared.items():
+        if name in config or name not in sig or sig[name].default is inspect.Parameter.empty:
+            continue
+        theirs = sig[name].default
+        if isinstance(theirs, (int, float, tuple, bool)) and value != theirs:
+            return (f"this run leaves {name} at its default: yours is {value!r}, torch's is {theirs!r}; "
+                    "make defaults_ match torch.")
+    return None
+
+
+def _shape_hint(stu_path: list[np.ndarray], ref_path: list[np.ndarray]) -> str | None:
+    """Hints read off the paths: parameters that never move, or a first step off by a constant factor."""
+    if all(np.array_equal(x, stu_path[0]) for x in stu_path[1:]):
+        return ("your parameters never changed: update p in place (p.add_(...), p.sub_(...), p -= ...); "
+                "`p = p - ...` only rebinds a local name.")
+    s, r = stu_path[1] - stu_path[0], ref_path[1] - ref_path[0]
+    mask = np.abs(r) > 1e-12
+    if mask.any() and np.all(np.isfinite(s)):
+        ratio = s[mask] / r[mask]
+        c = float(np.median(ratio))
+        if np.allclose(ratio, c, rtol=1e-6) and np.allclose(s[~mask], 0.0, atol=1e-12) and not math.isclose(c, 1.0):
+            if math.isclose(c, -1.0, rel_tol=1e-6):
+                return "your steps go the other way: the update is theta <- theta - lr * direction (a sign)."
+            return (f"your first step points the right way but is {c:.4g} times torch's: a factor is missing or "
+                    "extra (lr, 1 - beta, a bias correction...).")
     return None
 
 
@@ -392,7 +522,8 @@ def _generic_hint(t: int, config: dict[str, Any]) -> str:
 def _nan_hint(config: dict[str, Any]) -> str:
     if "eps" in config:
         return "a division by a zero denominator: eps goes outside the square root, sqrt(v) + eps."
-    return "the run blew up: check the sign of the update and the learning rate."
+    return ("the run blew up: a division by zero (a missing eps, a bias correction 1 - beta^0 = 0), "
+            "or a wrong sign or learning rate.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -556,3 +687,214 @@ def _ema_config_hint(kw: dict[str, Any], eta: float, beta: float, t: int) -> str
                 "differently, so no lr can fix every step: use dampening = 0.")
     return ("the averaging form's step is eta * m_t with m_t = (1 - beta) * b_t, where b_t is torch's "
             "buffer (dampening = 0): which lr makes lr * b_t equal eta * m_t?")
+
+
+# --------------------------------------------------------------------------------------------
+# SGD and mini-batches (notebook 05): gradient variance, gradient accumulation, DataLoader
+# --------------------------------------------------------------------------------------------
+def minibatch_gradient_variance(sigma2: float, n: int, batch_size: int, replacement: bool) -> float:
+    """E||g_B - g||^2 of the mean of ``batch_size`` per-example gradients drawn from ``n``.
+
+    ``sigma2`` is the population variance (1/N) sum_i ||g_i - g||^2. With replacement the draws
+    are independent: sigma2 / B. Without replacement: sigma2 / B * (N - B) / (N - 1).
+    """
+    if not 1 <= batch_size <= (n if not replacement else batch_size):
+        raise ValueError(f"batch_size must be in [1, n={n}] without replacement, got {batch_size}")
+    v = sigma2 / batch_size
+    return v if replacement else v * (n - batch_size) / (n - 1)
+
+
+def check_minibatch_variance(
+    answer: Any, sigma2: float = 3.0, n: int = 20, batch_size: int = 5, replacement: bool = False
+) -> CheckResult:
+    """The variance of a mini-batch gradient, with or without replacement (finite-population correction)."""
+    how = "with" if replacement else "without"
+    expected = minibatch_gradient_variance(sigma2, n, batch_size, replacement)
+    b = batch_size
+    hints = [
+        (sigma2 / b**2, "the variance of a mean of B independent terms is sigma^2 / B, not sigma^2 / B^2."),
+        (sigma2, "averaging B gradients shrinks the variance: divide by B."),
+        (math.sqrt(sigma2 / b), "that is a standard deviation; the question asks for the variance."),
+    ]
+    if replacement:
+        hints.append((minibatch_gradient_variance(sigma2, n, b, False),
+                      "with replacement the B draws are independent: no finite-population correction."))
+    else:
+        hints += [
+            (sigma2 / b, "that holds with replacement. Without replacement a batch cannot repeat an example, "
+                         "which lowers the variance by the finite-population correction."),
+            (sigma2 / b * (n - b) / n, "sigma^2 here is the population variance (divided by N), so the "
+                                       "correction is (N - B) / (N - 1), not (N - B) / N."),
+            (sigma2 / b * (1 - (b - 1) / n), "close: the correction is (N - B) / (N - 1)."),
+        ]
+    return check_value(
+        f"variance of the mean of B={b} gradients drawn {how} replacement from N={n}",
+        answer, expected, rtol=1e-3, hints=hints,
+        default_hint="start from sigma^2 / B and ask whether the draws are independent.",
+    )
+
+
+class _CountingSGD(torch.optim.SGD):
+    """torch.optim.SGD that counts its steps (so a check can say how many the student took)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.n_steps = 0
+
+    def step(self, closure: Any = None) -> Any:  # type: ignore[override]
+        self.n_steps += 1
+        return super().step(closure)
+
+
+def _accumulation_case(n: int, batch_size: int, seed: int = 0):
+    gen = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, 3, generator=gen, dtype=torch.float64)
+    Y = torch.randn(n, 2, generator=gen, dtype=torch.float64)
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 2)).double()
+    batches = [(X[i:i + batch_size], Y[i:i + batch_size]) for i in range(0, n, batch_size)]
+    return model, batches
+
+
+def _mse(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return ((out - target) ** 2).mean()
+
+
+def _params(model: torch.nn.Module) -> torch.Tensor:
+    return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+
+def _big_batch_epoch(model, optimizer, loss_fn, batches, k):
+    """The reference: one step per group of k micro-batches, on the concatenated group."""
+    for start in range(0, len(batches), k):
+        group = batches[start:start + k]
+        xb = torch.cat([b[0] for b in group])
+        yb = torch.cat([b[1] for b in group])
+        optimizer.zero_grad()
+        loss_fn(model(xb), yb).backward()
+        optimizer.step()
+
+
+def _accumulate(model, optimizer, loss_fn, batches, k, *, when, scale, tail=True, zero=True):
+    """Gradient accumulation with a chosen step rule and loss scaling (the right one and known mistakes)."""
+    optimizer.zero_grad()
+    for i, (xb, yb) in enumerate(batches):
+        group = batches[(i // k) * k:(i // k) * k + k]
+        sizes = [len(b[0]) for b in group]
+        loss = loss_fn(model(xb), yb) * scale(len(xb), sizes, k)
+        loss.backward()
+        last = i + 1 == len(batches)
+        if when(i, k) or (tail and last and not when(i, k) and (i + 1) % k != 0):
+            optimizer.step()
+            if zero:
+                optimizer.zero_grad()
+
+
+_ACCUMULATION_MISTAKES = [
+    ("you step when i % k == 0, i.e. after the first micro-batch and then every k (seed 001's loop), "
+     "and the last partial group never gets its step: step when (i + 1) % k == 0, and after the last batch.",
+     dict(when=lambda i, k: i % k == 0, scale=lambda nb, s, k: 1 / k, tail=False)),
+    ("you step after every k-th micro-batch but never after the last partial group: its gradients are "
+     "computed and thrown away. Also step after the last batch.",
+     dict(when=lambda i, k: (i + 1) % k == 0, scale=lambda nb, s, k: nb / sum(s), tail=False)),
+    ("the steps are right, but dividing each loss by k is only right when the group has k micro-batches "
+     "of equal size: weight each micro-batch mean by len(xb) / (size of its group).",
+     dict(when=lambda i, k: (i + 1) % k == 0, scale=lambda nb, s, k: 1 / k)),
+    ("dividing by the number of micro-batches in the group averages their means, which equals the "
+     "group mean only when all micro-batches have the same size: weight by len(xb) / (size of the group).",
+     dict(when=lambda i, k: (i + 1) % k == 0, scale=lambda nb, s, k: 1 / len(s))),
+    ("the loss is not divided at all: the accumulated gradient is the sum of k means, k times too "
+     "large. Weight each micro-batch mean by len(xb) / (size of its group).",
+     dict(when=lambda i, k: (i + 1) % k == 0, scale=lambda nb, s, k: 1.0)),
+    ("the gradients are not reset after a step, so each group's gradient carries the previous groups'. "
+     "Call optimizer.zero_grad() after optimizer.step().",
+     dict(when=lambda i, k: (i + 1) % k == 0, scale=lambda nb, s, k: nb / sum(s), zero=False)),
+]
+
+
+def check_accumulation(student_fn: Callable[..., Any], atol: float = 1e-12) -> CheckResult:
+    """``student_fn(model, optimizer, loss_fn, batches, k)`` runs one epoch of gradient accumulation over
+    the list ``batches`` of (x, y) micro-batches; it must leave the parameters equal (float64, to
+    ``atol``) to one step per group of k micro-batches taken on the concatenated group."""
+    title = "gradient accumulation == one big batch"
+    cases = [(64, 8, 4), (75, 8, 4), (70, 8, 3), (20, 4, 1)]  # exact groups, tail [8, 3], [8, 8, 6], k=1
+
+    def body() -> CheckResult:
+        for n, b, k in cases:
+            model, batches = _accumulation_case(n, b)
+            ref_model, _ = _accumulation_case(n, b)
+            opt = _CountingSGD(model.parameters(), lr=0.1, momentum=0.9)
+            ref_opt = torch.optim.SGD(ref_model.parameters(), lr=0.1, momentum=0.9)
+            student_fn(model, opt, _mse, batches, k)
+            _big_batch_epoch(ref_model, ref_opt, _mse, batches, k)
+            got, want = _params(model), _params(ref_model)
+            sizes = [len(x) for x, _ in batches]
+            case = f"N={n}, B={b}, k={k} (micro-batch sizes {sizes[:2]}...{sizes[-2:]})"
+            expected_steps = math.ceil(len(batches) / k)
+            err = float((got - want).abs().max())
+            if err <= atol:
+                continue
+            hint = None
+            for text, kw in _ACCUMULATION_MISTAKES:
+                wrong_model, _ = _accumulation_case(n, b)
+                wrong_opt = torch.optim.SGD(wrong_model.parameters(), lr=0.1, momentum=0.9)
+                _accumulate(wrong_model, wrong_opt, _mse, batches, k, **kw)
+                if torch.allclose(got, _params(wrong_model), rtol=0, atol=1e-10):
+                    hint = text
+                    break
+            steps = (f"; you took {opt.n_steps} optimizer steps, the big-batch run takes {expected_steps}"
+                     if opt.n_steps != expected_steps else "")
+            return CheckResult(FAIL, title, f"{case}: parameters differ by up to {err:.3g}{steps}",
+                               hint or "after the epoch the parameters must equal those of one step per group "
+                                       "of k micro-batches on the concatenated group (mean loss over the group).")
+        return CheckResult(PASS, title, f"equal to the big-batch run to {atol:g} in {len(cases)} cases, "
+                           "partial and unequal groups included.")
+
+    return _guard(title, body)
+
+
+def check_loader(student_fn: Callable[..., Any]) -> CheckResult:
+    """``student_fn(dataset, batch_size, device)`` must return a DataLoader that reshuffles every epoch
+    (without replacement), drops the last partial batch, and pins memory only for a CUDA device."""
+    title = "make_loader(dataset, batch_size, device)"
+
+    def body() -> CheckResult:
+        from torch.utils.data import DataLoader, RandomSampler, TensorDataset
+
+        ds = TensorDataset(torch.arange(50.0), torch.arange(50))
+        for device in (torch.device("cpu"), torch.device("cuda")):
+            try:
+                loader = student_fn(ds, 8, device)
+            except TypeError as exc:
+                if "pin_device" in str(exc):
+                    return CheckResult(FAIL, title, f"TypeError: {exc}",
+                                       "DataLoader has no pin_device argument: the option is pin_memory.")
+                raise
+            where = f"for device {device.type!r}"
+            if not isinstance(loader, DataLoader):
+                return CheckResult(FAIL, title, f"{where}: expected a DataLoader, got {type(loader).__name__}")
+            if loader.batch_size != 8:
+                return CheckResult(FAIL, title, f"{where}: batch_size is {loader.batch_size}, asked for 8",
+                                   "pass batch_size=batch_size.")
+            if not isinstance(loader.sampler, RandomSampler):
+                return CheckResult(FAIL, title, f"{where}: the batches come in the stored order",
+                                   "shuffle=True draws a new permutation every epoch.")
+            if loader.sampler.replacement:
+                return CheckResult(FAIL, title, f"{where}: the sampler draws with replacement",
+                                   "an epoch should visit every example once: shuffle=True, not a "
+                                   "RandomSampler(replacement=True).")
+            if not loader.drop_last:
+                return CheckResult(FAIL, title, f"{where}: 50 examples in batches of 8 leave a last batch of 2",
+                                   "drop_last=True keeps every step at the same batch size.")
+            if bool(loader.pin_memory) != (device.type == "cuda"):
+                hint = ("pinned (page-locked) memory only speeds up copies to a CUDA device: "
+                        "pin_memory=(device.type == 'cuda').")
+                return CheckResult(FAIL, title, f"{where}: pin_memory={loader.pin_memory}", hint)
+            if device.type == "cpu":
+                sizes = [len(xb) for xb, _ in loader]
+                if sizes != [8] * 6:
+                    return CheckResult(FAIL, title, f"one epoch gave batch sizes {sizes}",
+                                       "expected six batches of 8.")
+        return CheckResult(PASS, title, "shuffles every epoch, drops the partial batch, pins memory only for CUDA.")
+
+    return _guard(title, body)

@@ -121,7 +121,7 @@ def check_critical_lr(answer: Any, eigenvalues: Sequence[float]) -> CheckResult:
 
 def check_bias_steps(answer: Any, beta: float, tolerance: float = 0.01) -> CheckResult:
     """The first t at which the start-up bias factor beta^t drops below ``tolerance``."""
-    expected = math.ceil(math.log(tolerance) / math.log(beta))
+    expected = math.floor(math.log(tolerance) / math.log(beta)) + 1  # the first t with beta^t < tol
     return check_value(
         f"steps until beta^t < {tolerance:g} for beta = {beta:g}",
         answer,
@@ -896,5 +896,244 @@ def check_loader(student_fn: Callable[..., Any]) -> CheckResult:
                     return CheckResult(FAIL, title, f"one epoch gave batch sizes {sizes}",
                                        "expected six batches of 8.")
         return CheckResult(PASS, title, "shuffles every epoch, drops the partial batch, pins memory only for CUDA.")
+
+    return _guard(title, body)
+
+
+# --------------------------------------------------------------------------------------------
+# Notebooks 06 (LR range test) and 07 (LR schedules)
+# --------------------------------------------------------------------------------------------
+__all__ += [
+    "check_lr_sequence",
+    "check_set_lr",
+    "check_lr_pick",
+    "check_warmup_cosine",
+    "check_scheduler_order",
+]
+
+
+def check_lr_sequence(student_fn: Callable[[float, float, int], Any]) -> CheckResult:
+    """``student_fn(start_lr, end_lr, num_iter)`` must return the range test's exponential lrs
+    eta_i = start_lr * (end_lr / start_lr)^(i / (num_iter - 1)), i = 0..num_iter-1."""
+    from .lr_finder import lr_schedule
+
+    title = "exponential learning-rate sequence"
+
+    def body() -> CheckResult:
+        for start, end, n in ((1e-7, 10.0, 100), (1e-3, 1.0, 4), (0.01, 0.02, 2), (1e-4, 1e2, 37)):
+            out = student_fn(start, end, n)
+            got = (out.detach().cpu().double().numpy() if torch.is_tensor(out) else np.asarray(out, dtype=float)).ravel()
+            want = lr_schedule(start, end, n, "exp")
+            case = f"start_lr={start:g}, end_lr={end:g}, num_iter={n}"
+            if got.shape != want.shape:
+                hint = ("one lr per iteration, the first and the last included."
+                        if abs(len(got) - n) != 1 else "off by one in the count: range(num_iter) gives num_iter values.")
+                return CheckResult(FAIL, title, f"{case}: expected {n} values, got {len(got)}", hint)
+            if np.allclose(got, want, rtol=1e-9, atol=0):
+                continue
+            i = np.arange(n)
+            if np.allclose(got, lr_schedule(start, end, n, "linear"), rtol=1e-9):
+                hint = ("these are evenly spaced in lr (linear): the range test spaces them evenly in log lr, "
+                        "a constant ratio (end/start)^(1/(num_iter-1)) from one to the next.")
+            elif np.allclose(got, start * (end / start) ** (i / n), rtol=1e-9):
+                hint = "the last lr must be end_lr exactly: the exponent is i / (num_iter - 1), not i / num_iter."
+            elif np.allclose(got, want[::-1], rtol=1e-9):
+                hint = "the sequence runs backwards: it starts at start_lr and grows."
+            else:
+                hint = "eta_i = start_lr * (end_lr / start_lr) ** (i / (num_iter - 1))."
+            k = int(np.argmax(~np.isclose(got, want, rtol=1e-9, atol=0)))
+            return CheckResult(FAIL, title, f"{case}: lr[{k}] = {_fmt(got[k])}, expected {_fmt(want[k])}", hint)
+        return CheckResult(PASS, title, "geometric from start_lr to end_lr, both ends exact.")
+
+    return _guard(title, body)
+
+
+def check_set_lr(student_fn: Callable[[Any, float], Any]) -> CheckResult:
+    """``student_fn(optimizer, lr)`` must make every parameter group of any torch optimizer use ``lr``."""
+    title = "set_lr(optimizer, lr)"
+
+    def body() -> CheckResult:
+        w = torch.nn.Parameter(torch.tensor([1.0, -2.0], dtype=torch.float64))
+        b = torch.nn.Parameter(torch.tensor([0.5], dtype=torch.float64))
+        opt = torch.optim.SGD([{"params": [w]}, {"params": [b], "lr": 0.01}], lr=0.1)
+        student_fn(opt, 0.5)
+        lrs = [g["lr"] for g in opt.param_groups]
+        if lrs == [0.1, 0.01]:
+            if getattr(opt, "lr", None) == 0.5:
+                hint = ("optimizer.lr = ... only creates a new attribute that torch never reads: "
+                        "the lr lives in optimizer.param_groups, one dict per group.")
+            else:
+                hint = "set group['lr'] for every group in optimizer.param_groups."
+            return CheckResult(FAIL, title, "the learning rates did not change: still [0.1, 0.01]", hint)
+        if lrs != [0.5, 0.5]:
+            hint = ("every parameter group has its own lr: loop over all of optimizer.param_groups."
+                    if 0.5 in lrs else "set each group's 'lr' to the value given.")
+            return CheckResult(FAIL, title, f"the groups' lrs are {lrs}, expected [0.5, 0.5]", hint)
+        (w.square().sum() + b.square().sum()).backward()
+        before = torch.cat([w.detach(), b.detach()]).clone()
+        grad = torch.cat([w.grad, b.grad]).clone()
+        opt.step()
+        after = torch.cat([w.detach(), b.detach()])
+        if not torch.allclose(after, before - 0.5 * grad, rtol=0, atol=1e-12):
+            return CheckResult(FAIL, title, "the lrs read 0.5, but the step did not use them",
+                               "change the existing groups in place; do not replace the optimizer.")
+        adam = torch.optim.Adam([torch.nn.Parameter(torch.zeros(2))], lr=1e-3)
+        student_fn(adam, 0.25)
+        if adam.param_groups[0]["lr"] != 0.25:
+            return CheckResult(FAIL, title, "it did not work for torch.optim.Adam",
+                               "the same param_groups mechanism serves every torch optimizer.")
+        return CheckResult(PASS, title, "every group of SGD and Adam now steps with the new lr.")
+
+    return _guard(title, body)
+
+
+def check_lr_pick(answer: Any, result: Any) -> CheckResult:
+    """A learning rate read off a range test ``result`` (an `LRFinderResult`): it must lie on the
+    descent of the smoothed loss, from where the valley starts up to half the lr of the minimum."""
+    from .lr_finder import valley_index
+
+    title = "a learning rate read off the range test"
+
+    def body() -> CheckResult:
+        if answer is None or answer is Ellipsis:
+            raise NotImplementedError
+        lr = float(answer)
+        y = np.asarray(result.smoothed, dtype=float)
+        lrs = np.asarray(result.lrs, dtype=float)[np.isfinite(y)]
+        y = y[np.isfinite(y)]
+        i_min = int(np.argmin(y))
+        skip = len(y) // 10 if i_min - len(y) // 10 >= 2 else 0
+        start, _, _ = valley_index(y[skip:i_min + 1])
+        low, high = float(lrs[skip + start]), float(lrs[i_min]) / 2
+        where = f"the descent runs from about {low:.2g} to the minimum at {lrs[i_min]:.2g}"
+        if not math.isfinite(lr) or lr <= 0:
+            return CheckResult(FAIL, title, f"{lr!r} is not a learning rate", "a positive number, e.g. 0.05.")
+        if low <= lr <= high:
+            return CheckResult(PASS, title, f"{lr:.3g} is on the descent ({where}).")
+        if lr < low:
+            return CheckResult(FAIL, title, f"{lr:.3g} is before the loss starts to fall ({where}).",
+                               "at that lr the loss barely moves: training would be slow. Look right, "
+                               "where the curve goes down steeply.")
+        if lr <= lrs[i_min] * 2:
+            return CheckResult(FAIL, title, f"{lr:.3g} is at the bottom of the curve ({where}).",
+                               "the lowest point is the edge: one step further the loss turns up. "
+                               "Step back towards where the loss falls fastest, or take min/10.")
+        return CheckResult(FAIL, title, f"{lr:.3g} is past the minimum ({where}).",
+                           "there the loss is rising: that lr makes training diverge.")
+
+    return _guard(title, body)
+
+
+def _torch_warmup_cosine(base_lr: float, warmup: int, total: int, start_factor: float, steps: int) -> np.ndarray:
+    from torch.optim import lr_scheduler as L
+
+    from .schedules import torch_lrs
+
+    def make(opt):
+        warm = L.LinearLR(opt, start_factor=start_factor, end_factor=1.0, total_iters=warmup)
+        cos = L.CosineAnnealingLR(opt, T_max=total - warmup)
+        return L.SequentialLR(opt, [warm, cos], milestones=[warmup])
+
+    return torch_lrs(make, base_lr, steps)
+
+
+def _warmup_cosine_mistakes(t: int, base: float, w: int, total: int, s: float) -> dict[str, float]:
+    def cos(u: float, T: int) -> float:
+        return base * (1 + math.cos(math.pi * u / T)) / 2
+
+    warm = base * (s + (1 - s) * t / w)
+    return {
+        "the warmup must reach base_lr at t = warmup_steps, not one step earlier: t / warmup_steps, "
+        "not t / (warmup_steps - 1).":
+            (base * (s + (1 - s) * min(t / (w - 1), 1.0)) if w > 1 else warm) if t < w else cos(t - w, total - w),
+        "the warmup starts at start_factor * base_lr, not at 0.":
+            base * t / w if t < w else cos(t - w, total - w),
+        "off by one where the cosine starts: at t = warmup_steps the lr is base_lr, cos(0); use t - warmup_steps.":
+            warm if t < w else cos(t - w + 1, total - w),
+        "the cosine phase lasts total_steps - warmup_steps steps (torch: T_max = total_steps - warmup_steps).":
+            warm if t < w else cos(t - w, total),
+        "the cosine runs on the global step t; it restarts its own clock at the milestone: t - warmup_steps.":
+            warm if t < w else cos(t, total - w),
+    }
+
+
+def check_warmup_cosine(student_fn: Callable[..., Any]) -> CheckResult:
+    """``student_fn(t, base_lr, warmup_steps, total_steps, start_factor)`` must equal torch's
+    ``SequentialLR([LinearLR(start_factor), CosineAnnealingLR(T_max=total-warmup)], [warmup])``
+    at every step t = 0..total_steps."""
+    title = "cosine with linear warmup, against torch (LinearLR then CosineAnnealingLR)"
+
+    def body() -> CheckResult:
+        from .schedules import compare_lrs
+
+        for base, w, total, s in ((0.1, 5, 30, 0.1), (1.0, 10, 50, 0.01), (0.5, 1, 8, 0.5), (2.0, 20, 21, 0.2)):
+            want = _torch_warmup_cosine(base, w, total, s, total + 1)
+            got = np.asarray([float(student_fn(t, base, w, total, s)) for t in range(total + 1)])
+            cmp = compare_lrs(got, want, rtol=1e-9)
+            if cmp:
+                continue
+            case = f"base_lr={base}, warmup_steps={w}, total_steps={total}, start_factor={s}"
+            msg = f"{case}: at t = {cmp.first_mismatch} you give {_fmt(got[cmp.first_mismatch])}, torch {_fmt(want[cmp.first_mismatch])}"
+            hint = "t < W: base_lr * (s + (1 - s) * t / W);  t >= W: base_lr * (1 + cos(pi (t - W) / (T - W))) / 2."
+            for text in _warmup_cosine_mistakes(0, base, w, total, s):
+                wrong = [_warmup_cosine_mistakes(t, base, w, total, s)[text] for t in range(total + 1)]
+                if compare_lrs(got, wrong, rtol=1e-9):
+                    hint = text
+                    break
+            return CheckResult(FAIL, title, msg, hint)
+        return CheckResult(PASS, title, "equal to torch's SequentialLR at every step in 4 configurations.")
+
+    return _guard(title, body)
+
+
+class _RecordingSGD(torch.optim.SGD):
+    """SGD that records the lr each step used (a subclass, so torch's scheduler wrapper stays intact)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.used: list[float] = []
+
+    def step(self, closure=None):  # type: ignore[override]
+        self.used.append(float(self.param_groups[0]["lr"]))
+        return super().step(closure)
+
+
+def check_scheduler_order(student_fn: Callable[..., Any]) -> CheckResult:
+    """``student_fn(model, optimizer, scheduler, loss_fn, batches)`` trains one epoch with a
+    per-batch scheduler: the k-th update must use the schedule's k-th lr (k = 0, 1, ...), with
+    ``scheduler.step()`` after ``optimizer.step()`` and no warning from torch."""
+    import warnings
+
+    title = "scheduler.step() after optimizer.step()"
+
+    def body() -> CheckResult:
+        gen = torch.Generator().manual_seed(0)
+        model = torch.nn.Linear(3, 1)
+        batches = [(torch.randn(4, 3, generator=gen), torch.randn(4, 1, generator=gen)) for _ in range(6)]
+        opt = _RecordingSGD(model.parameters(), lr=0.1)
+        sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            student_fn(model, opt, sched, torch.nn.functional.mse_loss, batches)
+        order = [str(w.message) for w in caught if "lr_scheduler.step()" in str(w.message)]
+        want = [0.1 * 0.5**k for k in range(len(batches))]
+        used = opt.used
+        if len(used) != len(batches):
+            return CheckResult(FAIL, title, f"{len(used)} optimizer steps for {len(batches)} batches",
+                               "one optimizer.step() per batch.")
+        if np.allclose(used, want, rtol=1e-12):
+            if order:
+                return CheckResult(FAIL, title, "the lrs are right, but torch warned: " + order[0][:80] + "...",
+                                   "call scheduler.step() after optimizer.step().")
+            return CheckResult(PASS, title, "update k used the schedule's k-th lr, and torch did not warn.")
+        msg = "lrs used: " + ", ".join(f"{u:.4g}" for u in used) + "; expected: " + ", ".join(f"{u:.4g}" for u in want)
+        if np.allclose(used, [0.1 * 0.5 ** (k + 1) for k in range(len(batches))], rtol=1e-12):
+            hint = ("the first update already used the second lr: scheduler.step() ran before optimizer.step(), "
+                    "so the schedule's first value was skipped" + (" (and torch warned)." if order else "."))
+        elif np.allclose(used, [0.1] * len(batches)):
+            hint = "the lr never changed: step the scheduler once per batch, after optimizer.step()."
+        else:
+            hint = "per batch: zero_grad, forward, backward, optimizer.step(), then scheduler.step()."
+        return CheckResult(FAIL, title, msg, hint)
 
     return _guard(title, body)

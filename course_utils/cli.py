@@ -2,7 +2,10 @@
 
     optim-course sync [--all]      sync every .py/.ipynb pair, re-execute the stale notebooks
     optim-course execute NB...     re-execute notebooks in place (outputs committed as they come)
-    optim-course build             render _build/html (one page per notebook and an index)
+    optim-course build [--execute] render _build/: html/ (pages + index), slides/ (reveal.js),
+                                   student/ (solutions stubbed), assets/ (offline scripts)
+    optim-course check [--pairs|--anatomy|--sizes] [FILES]
+                                   pairs in sync, notebook anatomy, no committed file over 1 MB
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 BUILD = ROOT / "_build"
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
 def notebook_sources(folder: Path = NOTEBOOKS) -> list[Path]:
@@ -49,6 +53,7 @@ def execute(ipynb: Path, timeout: int = 600) -> float:
     from nbclient import NotebookClient
 
     nb = nbformat.read(ipynb, as_version=4)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)  # jupytext's pairs carry none: name the kernel
     env_before = dict(os.environ)
     os.environ.setdefault("PYTHONHASHSEED", "0")
     try:
@@ -69,10 +74,17 @@ def execute(ipynb: Path, timeout: int = 600) -> float:
     return seconds
 
 
-def jupytext_sync(py: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "jupytext", "--sync", "--quiet", str(py.resolve())], check=True
-    )
+def jupytext_sync(py: Path, rounds: int = 3) -> None:
+    """``jupytext --sync`` until neither file changes (the first round after an execution may
+    rewrite the .py, e.g. with the kernelspec, and the second brings the .ipynb in line)."""
+    ipynb = py.with_suffix(".ipynb")
+    for _ in range(rounds):
+        before = [p.read_bytes() if p.exists() else b"" for p in (py, ipynb)]
+        subprocess.run(
+            [sys.executable, "-m", "jupytext", "--sync", "--quiet", str(py.resolve())], check=True
+        )
+        if before == [p.read_bytes() for p in (py, ipynb)]:
+            return
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -99,6 +111,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
 def cmd_execute(args: argparse.Namespace) -> int:
     for name in args.notebooks:
         path = Path(name).with_suffix(".ipynb")
+        if path.with_suffix(".py").exists():
+            jupytext_sync(path.with_suffix(".py"))  # bring the .py's edits in before running
         seconds = execute(path)
         jupytext_sync(path.with_suffix(".py"))
         print(f"executed {path} in {seconds:.1f} s")
@@ -106,30 +120,58 @@ def cmd_execute(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from nbconvert import HTMLExporter
-    import nbformat
+    from .build import BuildError, StubError, build_course
 
-    out = BUILD / "html"
-    out.mkdir(parents=True, exist_ok=True)
-    pages = []
-    for py in notebook_sources():
-        ipynb = py.with_suffix(".ipynb")
-        if args.execute:
-            execute(ipynb)
-        nb = nbformat.read(ipynb, as_version=4)
-        body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
-        target = out / f"{py.stem}.html"
-        target.write_text(body, encoding="utf-8")
-        title = next((c.source.splitlines()[0].lstrip("# ") for c in nb.cells if c.cell_type == "markdown"), py.stem)
-        pages.append((target.name, title))
-        print(f"wrote {target.relative_to(ROOT)}")
-    items = "\n".join(f'<li><a href="{href}">{title}</a></li>' for href, title in pages)
-    (out / "index.html").write_text(
-        f"<!doctype html><meta charset='utf-8'><title>Optimization for Deep Learning</title>"
-        f"<h1>Optimization for Deep Learning</h1><ol>{items}</ol>\n",
-        encoding="utf-8",
+    folder = Path(args.notebooks)
+    sources = notebook_sources(folder)
+    if not sources:
+        print(f"no notebooks (NN_stem.py) in {folder}", file=sys.stderr)
+    out = Path(args.out)
+    try:
+        infos = build_course(
+            [py.with_suffix(".ipynb") for py in sources],
+            out,
+            Path(args.node_modules),
+            execute=_execute_and_sync if args.execute else None,
+        )
+    except (BuildError, StubError) as exc:
+        print(f"optim-course build: {exc}", file=sys.stderr)
+        return 1
+    print(f"built {len(infos)} notebooks into {out}: open {out / 'html' / 'index.html'}")
+    return 0
+
+
+def _execute_and_sync(ipynb: Path) -> float:
+    seconds = execute(ipynb)
+    jupytext_sync(ipynb.with_suffix(".py"))
+    return seconds
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .audit import check_course
+
+    root = Path(args.root).resolve()
+    chosen = args.pairs or args.anatomy or args.sizes
+    report = check_course(
+        root,
+        pairs=args.pairs or not chosen,
+        anatomy=args.anatomy or not chosen,
+        sizes=args.sizes or not chosen,
+        files=[Path(f).resolve() for f in args.files] or None,
     )
-    print(f"wrote {(out / 'index.html').relative_to(ROOT)}")
+    total = 0
+    for name, problems in report.items():
+        if problems:
+            total += len(problems)
+            print(f"{name}: {len(problems)} problem{'s' if len(problems) > 1 else ''}")
+            for problem in problems:
+                print(f"  - {problem}")
+    notebooks = sum(1 for name in report if name != "files")
+    if total:
+        print(f"optim-course check: {total} problem{'s' if total > 1 else ''} "
+              f"({notebooks} notebooks checked)")
+        return 1
+    print(f"optim-course check: all good ({notebooks} notebooks checked)")
     return 0
 
 
@@ -143,9 +185,20 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("execute", help="re-execute notebooks in place")
     p.add_argument("notebooks", nargs="+")
     p.set_defaults(func=cmd_execute)
-    p = sub.add_parser("build", help="render the course into _build/")
+    p = sub.add_parser("build", help="render pages, slides and the student edition into _build/")
     p.add_argument("--execute", action="store_true", help="re-execute the notebooks first")
+    p.add_argument("--out", default=str(BUILD), help="output folder (default: _build)")
+    p.add_argument("--notebooks", default=str(NOTEBOOKS), help="folder of NN_stem.py/.ipynb pairs")
+    p.add_argument("--node-modules", default=str(ROOT / "node_modules"),
+                   help="where `npm ci` installed reveal.js, MathJax, require.js and jQuery")
     p.set_defaults(func=cmd_build)
+    p = sub.add_parser("check", help="pairs in sync, notebook anatomy, no file over 1 MB")
+    p.add_argument("--pairs", action="store_true", help="only check that the pairs are in sync")
+    p.add_argument("--anatomy", action="store_true", help="only check the notebooks' anatomy")
+    p.add_argument("--sizes", action="store_true", help="only check file sizes")
+    p.add_argument("--root", default=str(ROOT), help="the repository to check (default: this one)")
+    p.add_argument("files", nargs="*", help="files to size-check instead of `git ls-files`")
+    p.set_defaults(func=cmd_check)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -139,3 +139,9 @@ def test_check_optimizer_stub_is_todo():
             raise NotImplementedError
 
     assert check_optimizer(Stub, torch.optim.SGD, [{"lr": 0.001}]).status == "NOT IMPLEMENTED YET"
+
+
+def test_check_bias_steps_when_the_ratio_is_a_whole_number():
+    # 0.5^2 = 0.25 is not below 0.25: the first t with 0.5^t < 0.25 is 3
+    assert check_bias_steps(3, 0.5, 0.25).passed
+    assert not check_bias_steps(2, 0.5, 0.25).passed

@@ -44,6 +44,51 @@ from .plotting import (
     use_course_style,
 )
 from .session import default_device, seed_everything, setup_notebook
+from .checks import (  # notebooks 06 and 07
+    check_lr_pick,
+    check_lr_sequence,
+    check_scheduler_order,
+    check_set_lr,
+    check_warmup_cosine,
+)
+from .lr_finder import LRFinderResult, lr_range_test, lr_schedule, plot_lr_finder, suggest_lrs, valley_index
+from .schedules import (
+    SCHEDULES,
+    as_lambda_lr,
+    compare_lrs,
+    constant,
+    cosine,
+    cosine_warm_restarts,
+    exponential,
+    get_schedule,
+    inverse_time,
+    one_cycle,
+    polynomial,
+    schedule_lrs,
+    step_decay,
+    torch_lrs,
+    warmup_cosine,
+)
+from .hessian import (  # notebook 08
+    EigenResult,
+    HessianOperator,
+    MatrixOperator,
+    SpectralDensity,
+    TraceEstimate,
+    classify_critical_point,
+    flatten,
+    hessian,
+    hutchinson_trace,
+    hvp,
+    hvp_func,
+    lanczos,
+    lanczos_spectrum,
+    num_parameters,
+    power_iteration,
+    spectral_radius,
+    top_eigenvalues,
+    unflatten,
+)
 from .trajectory import Trajectory, run_trajectory
 from .training import History, evaluate, make_mlp, train
 from .widgets import (
@@ -72,4 +117,13 @@ __all__ = [
     "check_accumulation", "check_loader", "check_minibatch_variance", "minibatch_gradient_variance",
     "Slider", "TrajectoryExplorer", "draw_explorer", "explorer_figure", "explorer_trajectories",
     "resolve_hyperparameters", "trajectory_explorer",
+    "check_lr_pick", "check_lr_sequence", "check_scheduler_order", "check_set_lr", "check_warmup_cosine",
+    "LRFinderResult", "lr_range_test", "lr_schedule", "plot_lr_finder", "suggest_lrs", "valley_index",
+    "SCHEDULES", "as_lambda_lr", "compare_lrs", "constant", "cosine", "cosine_warm_restarts",
+    "exponential", "get_schedule", "inverse_time", "one_cycle", "polynomial", "schedule_lrs",
+    "step_decay", "torch_lrs", "warmup_cosine",
+    "EigenResult", "HessianOperator", "MatrixOperator", "SpectralDensity", "TraceEstimate",
+    "classify_critical_point", "flatten", "hessian", "hutchinson_trace", "hvp", "hvp_func", "lanczos",
+    "lanczos_spectrum", "num_parameters", "power_iteration", "spectral_radius", "top_eigenvalues",
+    "unflatten",
 ]

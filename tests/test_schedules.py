@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from torch.optim import lr_scheduler as L
 
 import course_utils.schedules as S
+from course_utils.checks import check_scheduler_order, check_warmup_cosine
 
 RTOL = 1e-12
 base_lrs = st.floats(1e-4, 10.0)
@@ -270,3 +271,52 @@ def test_warm_restarts_restart_at_cycle_boundaries(t, T_0, T_mult):
         boundaries.add(start)
     value = S.cosine_warm_restarts(t, 1.0, T_0, T_mult)
     assert (value == 1.0) == (t in boundaries)
+
+
+# --------------------------------------------------------------------------------------------
+# The notebook's checkers, fed right and wrong answers
+# --------------------------------------------------------------------------------------------
+
+
+def test_check_warmup_cosine_passes_the_reference_and_names_mistakes():
+    assert check_warmup_cosine(lambda t, b, w, T, s: S.warmup_cosine(t, b, w, T, s)).passed
+
+    def cos(t, b, T):
+        return b * (1 + math.cos(math.pi * t / T)) / 2
+
+    wrongs = [
+        (lambda t, b, w, T, s: b * (s + (1 - s) * t / w) if t < w else cos(t - w + 1, b, T - w), "off by one"),
+        (lambda t, b, w, T, s: b * t / w if t < w else cos(t - w, b, T - w), "start_factor"),
+        (lambda t, b, w, T, s: b * (s + (1 - s) * t / w) if t < w else cos(t - w, b, T), "T_max = total_steps - warmup_steps"),
+        (lambda t, b, w, T, s: b * (s + (1 - s) * t / w) if t < w else cos(t, b, T - w), "restarts its own clock"),
+    ]
+    for fn, hint in wrongs:
+        res = check_warmup_cosine(fn)
+        assert not res.passed and hint in res.hint, (hint, res)
+
+
+def test_check_scheduler_order_catches_the_wrong_order():
+    def wrong(model, optimizer, scheduler, loss_fn, batches):
+        for xb, yb in batches:
+            scheduler.step()
+            optimizer.zero_grad()
+            loss_fn(model(xb), yb).backward()
+            optimizer.step()
+
+    def right(model, optimizer, scheduler, loss_fn, batches):
+        for xb, yb in batches:
+            optimizer.zero_grad()
+            loss_fn(model(xb), yb).backward()
+            optimizer.step()
+            scheduler.step()
+
+    def never(model, optimizer, scheduler, loss_fn, batches):
+        for xb, yb in batches:
+            optimizer.zero_grad()
+            loss_fn(model(xb), yb).backward()
+            optimizer.step()
+
+    res = check_scheduler_order(wrong)
+    assert not res.passed and "before optimizer.step()" in res.hint and "torch warned" in res.hint
+    assert not check_scheduler_order(never).passed
+    assert check_scheduler_order(right).passed

@@ -8,11 +8,12 @@ STAMP      := $(VENV)/.installed
 JOBS       ?= 2
 NBVAL      := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help env test unit pairs nbval course lab sync clean
+.PHONY: help env test unit pairs nbval course check lab sync clean
 
 help:
 	@echo "make course  build pages, slides and student editions into _build/ (creates .venv if missing)"
 	@echo "make test    unit tests, pair check and nbval on every notebook (creates .venv if missing)"
+	@echo "make check   pairs in sync, notebook anatomy, no committed file over 1 MB"
 	@echo "make lab     open the course in JupyterLab"
 	@echo "make sync    sync .py/.ipynb pairs and re-execute the stale notebooks"
 	@echo "make clean   remove _build/ and caches"
@@ -27,7 +28,8 @@ $(STAMP): pyproject.toml
 
 env: $(STAMP)
 
-test: $(STAMP)
+test: $(STAMP) node_modules
+	$(BIN)/optim-course check
 	$(BIN)/python -m pytest tests -n $(JOBS) -q
 	$(BIN)/python -m pytest $(NBVAL) -n $(JOBS) --dist loadfile -q notebooks
 
@@ -37,8 +39,16 @@ unit: $(STAMP)
 nbval: $(STAMP)
 	$(BIN)/python -m pytest $(NBVAL) -n $(JOBS) --dist loadfile -q notebooks
 
-course: $(STAMP)
+# Offline copies of reveal.js, MathJax 2, require.js and jQuery for _build/ (versions in package-lock.json).
+node_modules: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+course: $(STAMP) node_modules
 	$(BIN)/optim-course build
+
+check: $(STAMP)
+	$(BIN)/optim-course check
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

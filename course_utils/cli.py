@@ -142,8 +142,11 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def _execute_and_sync(ipynb: Path) -> float:
+    py = ipynb.with_suffix(".py")
+    if py.exists():
+        jupytext_sync(py)  # bring the .py's edits in before running
     seconds = execute(ipynb)
-    jupytext_sync(ipynb.with_suffix(".py"))
+    jupytext_sync(py)
     return seconds
 
 

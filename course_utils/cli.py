@@ -77,12 +77,12 @@ def execute(ipynb: Path, timeout: int = 600) -> float:
 def jupytext_sync(py: Path, rounds: int = 3) -> None:
     """``jupytext --sync`` until neither file changes (the first round after an execution may
     rewrite the .py, e.g. with the kernelspec, and the second brings the .ipynb in line)."""
+    from jupytext.cli import jupytext as jupytext_cli  # in-process: a subprocess costs ~1 s
+
     ipynb = py.with_suffix(".ipynb")
     for _ in range(rounds):
         before = [p.read_bytes() if p.exists() else b"" for p in (py, ipynb)]
-        subprocess.run(
-            [sys.executable, "-m", "jupytext", "--sync", "--quiet", str(py.resolve())], check=True
-        )
+        jupytext_cli(["--sync", "--quiet", str(py.resolve())])
         if before == [p.read_bytes() for p in (py, ipynb)]:
             return
 

@@ -10,8 +10,6 @@ a check cell, a summary cell that uses an exercise's answer, references and what
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 STEM = "00_fixture"
@@ -120,8 +118,9 @@ def write_pair(folder: Path, text: str = FIXTURE_PY, stem: str = STEM) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     py = folder / f"{stem}.py"
     py.write_text(text, encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "jupytext", "--quiet", "--set-formats", "ipynb,py:percent",
-                    str(py)], check=True)
+    from jupytext.cli import jupytext as jupytext_cli
+
+    jupytext_cli(["--quiet", "--set-formats", "ipynb,py:percent", str(py)])
     return py
 
 

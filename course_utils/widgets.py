@@ -35,7 +35,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .landscapes import Landscape
-from .plotting import plot_trajectories
+from .plotting import new_figure, plot_contour, plot_losses
 from .trajectory import Trajectory, run_trajectory
 
 __all__ = [
@@ -183,15 +183,17 @@ def explorer_figure(
     log_scale: bool = False,
     title: str | None = None,
     colors: Sequence[str] | None = None,
+    n: int = 120,
 ) -> Figure:
     """The explorer's figure for one setting of the sliders: every optimizer's trajectory on
     the contour of ``landscape`` (left) and its loss per step (right).
 
-    ``logy=None`` puts the loss panel on a log scale when every loss is positive.
+    ``logy=None`` puts the loss panel on a log scale when every loss is positive; ``n`` is the
+    contour grid's resolution (n x n points: lower redraws faster).
     """
     trajectories = explorer_trajectories(landscape, optimizers, start, steps, values)
     return draw_explorer(landscape, trajectories, values, steps, xlim=xlim, ylim=ylim, logy=logy,
-                         log_scale=log_scale, title=title, colors=colors)
+                         log_scale=log_scale, title=title, colors=colors, n=n)
 
 
 def draw_explorer(
@@ -206,14 +208,20 @@ def draw_explorer(
     log_scale: bool = False,
     title: str | None = None,
     colors: Sequence[str] | None = None,
+    n: int = 120,
 ) -> Figure:
-    """Draw already computed ``trajectories`` as `explorer_figure` does."""
+    """Draw already computed ``trajectories`` as `explorer_figure` does (the two panels of
+    `plot_trajectories`, with an ``n`` x ``n`` contour grid)."""
     if logy is None:
         logy = all(bool(np.all(tr.losses > 0)) for tr in trajectories)
     if title is None:
         title = ", ".join(f"{k} = {v:.3g}" for k, v in values.items()) + f" ({steps} steps)"
-    return plot_trajectories(landscape, trajectories, xlim=xlim, ylim=ylim, logy=logy,
-                             log_scale=log_scale, title=title, colors=colors)
+    fig, (ax0, ax1) = new_figure(1, 2, figsize=(11.5, 4.6))
+    plot_contour(landscape, trajectories, ax=ax0, xlim=xlim, ylim=ylim, log_scale=log_scale,
+                 colors=colors, n=n, title="Trajectories on " + landscape.name)
+    plot_losses(trajectories, ax=ax1, logy=logy, colors=colors, title="Loss at each recorded point")
+    fig.suptitle(title)
+    return fig
 
 
 class TrajectoryExplorer:

@@ -88,8 +88,8 @@ DEVICE = setup_notebook(seed=0)
 # \theta_{t+1} = \theta_t - \eta\, \hat g_t, \qquad \mathbb E[\hat g_t] = g(\theta_t)$$
 #
 # for indices drawn uniformly (with or without replacement). Our example is a linear regression
-# $y = w_0 + w_1 x + \text{noise}$ with $N = 1000$ points, model $x_i^\top w$ with $x_i = (1, x_i)$, and
-# $\ell_i(w) = (x_i^\top w - y_i)^2$, so $L$ is the mean squared error (MSE) and
+# $y = w_0 + w_1 x + \text{noise}$ with $N = 1000$ points; the row $X_i = (1, x_i)$ of the design matrix
+# gives the prediction $X_i w$ and $\ell_i(w) = (X_i w - y_i)^2$, so $L$ is the mean squared error (MSE) and
 # $\nabla L_{\mathcal B}(w) = \frac2B X_{\mathcal B}^\top (X_{\mathcal B} w - y_{\mathcal B})$.
 #
 # **The code.** The loss as a `Landscape` whose function evaluates the MSE on a whole grid of
@@ -114,7 +114,7 @@ def mse_landscape(Xs, ys, name):
 
     w_min = least_squares(Xs, ys)
     return Landscape(name, fn, [CriticalPoint(float(w_min[0]), float(w_min[1]), "minimum")],
-                     xlim=(-5.0, 2.0), ylim=(-5.0, 6.0), formula=r"$\frac{1}{n}\sum_i (x_i^\top w - y_i)^2$")
+                     xlim=(-5.0, 2.0), ylim=(-5.0, 6.0), formula=r"$\frac{1}{n}\sum_i (X_i w - y_i)^2$")
 
 
 true_loss = mse_landscape(X, y, "true loss")
@@ -465,7 +465,7 @@ for name, eta in schedules.items():
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Growing sums diverge, flat ones converge: only $\eta_0/(1+t/T)$ has a growing $\sum\eta_t$ and a converged
-# $\sum\eta_t^2$. Now the experiment: SGD with replacement on the regression, 200 seeds at once, 4000
+# $\sum\eta_t^2$. Now the experiment: SGD with replacement on the regression, 200 seeds at once, 2000
 # steps, for a constant $\eta_0 = 0.1$ with $B = 4$, the same with $\eta_0/2$, the same with $2B$, and
 # the decaying $\eta_t = \eta_0/(1 + t/T)$, $T = 100$. We also solve the equation for $P$ above to predict
 # the floor (the $2\times 2$ equation is linear in $P$).
@@ -604,7 +604,7 @@ fig
 #   0.25, and the accuracy differences (0.885 to 0.924) are within the seed-to-seed gap (up to 0.12): a single
 #   final accuracy of plain SGD at a constant rate is noisy, the loss is the steadier measure.
 # * It breaks at $k = 16$ ($\eta = 1.6$) and $k = 32$ ($\eta = 3.2$): the loss ends at 1.21 and 3.55, the
-#   accuracy at 0.47 and 0.10, worse than not scaling at all. Steps that large overshoot (the approximation
+#   accuracy at 0.47 and 0.10, below the unscaled runs' 0.61 and 0.48. Steps that large overshoot (the approximation
 #   "the gradient barely changes over $k$ steps" fails), and there are only 30 and 20 of them. Goyal et al.
 #   used a warm-up (notebook 07) to reach larger $k$; section 8 shows why no trick makes the rule hold for
 #   every $k$: the best learning rate stops growing once $B$ passes the noise scale.
@@ -701,9 +701,9 @@ print(f"seed 001's loop steps after micro-batches {seed_steps[:3]} ... {seed_ste
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # **What to notice.** The correct loop takes as many steps as the big-batch run and lands on the same
 # parameters up to float64 rounding, momentum included (any optimizer sees identical gradients). Seed 001's
-# loop takes the same *number* of steps here, yet its parameters differ by 0.02: its first "group" is a single
-# micro-batch, every later group is shifted by one, and the last two micro-batches never reach a step. (Layers that use batch
-# statistics, such as batch norm, break the equality: they see micro-batches.)
+# loop takes the same *number* of steps here, yet its parameters differ by 0.02: its first "group" is a
+# single micro-batch, every later group is shifted by one, and the last two micro-batches never reach a
+# step. (Layers that use batch statistics, such as batch norm, break the equality: they see micro-batches.)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 8. How large a batch? Seed 004's analysis put to the test
@@ -718,7 +718,7 @@ print(f"seed 001's loop steps after micro-batches {seed_steps[:3]} ... {seed_ste
 #
 # **The exact answer.** Here the expected progress of a step is computable:
 # $\mathbb E[L(\beta) - L(\beta - \eta\hat g)] = \frac12\big[(2\eta - L\eta^2)g^2 - L\eta^2\sigma^2/B\big]$
-# (for $L = 1$), maximised by $\eta_\text{opt}(B) = \eta_\text{max}/(1 + B_\text{noise}/B)$ with progress
+# (for curvature $L$; here $L = 1$), maximised by $\eta_\text{opt}(B) = \eta_\text{max}/(1 + B_\text{noise}/B)$ with progress
 #
 # $$\Delta L_\text{opt}(B) = \frac{\Delta L_\text{max}}{1 + B_\text{noise}/B}, \qquad B_\text{noise} = \frac{\sigma^2}{g^2},
 # \quad \Delta L_\text{max} = \frac{g^2}{2L}, \quad \eta_\text{max} = \frac1L,$$
@@ -840,7 +840,7 @@ for B in (B_noise, B_star):
 #   6% more steps than the minimum), at the price of 17 times the minimum number of examples. McCandlish et
 #   al.'s balanced choice is $B \approx B_\text{noise}$ (twice the minimum steps and twice the minimum examples).
 # * The best $\eta$ grows linearly with $B$ for $B \ll B_\text{noise}$ (the linear scaling rule of section 6)
-#   and saturates at $1/L$ beyond: there the rule breaks. The seed's $\eta^*(B)$ is negative for $B < 4$ and
+#   and saturates at $1/L$ beyond: there the rule breaks. The seed's $\eta^*(B)$ is negative for $B < 4\sigma^2/g^2 = 16$ and
 #   its linear rule's slope is 32 times too small.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -934,7 +934,7 @@ check_loader(make_loader)
 # * Samuel L. Smith, Pieter-Jan Kindermans, Chris Ying and Quoc V. Le, *Don't Decay the Learning Rate,
 #   Increase the Batch Size*, ICLR 2018.
 # * Mert Gürbüzbalaban, Asu Ozdaglar and Pablo Parrilo, *Why Random Reshuffling Beats Stochastic Gradient
-#   Descent*, Mathematical Programming, 2019; Konstantin Mishchenko, Ahmed Khaled and Peter Richtárik,
+#   Descent*, Mathematical Programming 186, 2021; Konstantin Mishchenko, Ahmed Khaled and Peter Richtárik,
 #   *Random Reshuffling: Simple Analysis with Vast Improvements*, NeurIPS 2020.
 
 # %% [markdown] slideshow={"slide_type": "slide"}

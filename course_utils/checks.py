@@ -989,9 +989,8 @@ def check_set_lr(student_fn: Callable[[Any, float], Any]) -> CheckResult:
 
 def check_lr_pick(answer: Any, result: Any) -> CheckResult:
     """A learning rate read off a range test ``result`` (an `LRFinderResult`): it must lie on the
-    descent of the smoothed loss, from where the valley starts up to half the lr of the minimum."""
-    from .lr_finder import valley_index
-
+    descent of the smoothed loss, from where the loss has made a tenth of its fall (from its
+    value a tenth of the way in down to its minimum) up to half the lr of the minimum."""
     title = "a learning rate read off the range test"
 
     def body() -> CheckResult:
@@ -1003,15 +1002,16 @@ def check_lr_pick(answer: Any, result: Any) -> CheckResult:
         y = y[np.isfinite(y)]
         i_min = int(np.argmin(y))
         skip = len(y) // 10 if i_min - len(y) // 10 >= 2 else 0
-        start, _, _ = valley_index(y[skip:i_min + 1])
-        low, high = float(lrs[skip + start]), float(lrs[i_min]) / 2
-        where = f"the descent runs from about {low:.2g} to the minimum at {lrs[i_min]:.2g}"
+        level = y[skip] - 0.1 * (y[skip] - y[i_min])
+        i_low = skip + int(np.argmax(y[skip:i_min + 1] <= level))
+        low, high = float(lrs[i_low]), float(lrs[i_min]) / 2
+        where = f"the loss falls from about lr {low:.2g} to its minimum at lr {lrs[i_min]:.2g}"
         if not math.isfinite(lr) or lr <= 0:
             return CheckResult(FAIL, title, f"{lr!r} is not a learning rate", "a positive number, e.g. 0.05.")
         if low <= lr <= high:
             return CheckResult(PASS, title, f"{lr:.3g} is on the descent ({where}).")
         if lr < low:
-            return CheckResult(FAIL, title, f"{lr:.3g} is before the loss starts to fall ({where}).",
+            return CheckResult(FAIL, title, f"{lr:.3g} is before the loss really starts to fall ({where}).",
                                "at that lr the loss barely moves: training would be slow. Look right, "
                                "where the curve goes down steeply.")
         if lr <= lrs[i_min] * 2:

@@ -373,10 +373,20 @@ def test_check_set_lr_catches_the_seed_bug():
 
 
 def test_check_lr_pick_accepts_the_descent_only():
-    model, loss_fn, loader = regression_problem()
-    res = lr_range_test(model, torch.optim.SGD(model.parameters()), loss_fn, loader, 1e-5, 10.0, 80)
-    assert check_lr_pick(res.suggestions["valley"], res).passed
-    assert not check_lr_pick(res.lrs[0], res).passed
-    assert not check_lr_pick(res.lr_at_min, res).passed
-    assert not check_lr_pick(res.lr_at_min * 10, res).passed
+    """On the synthetic curve the loss falls on [1e-4, 1e-1]; a tenth of the fall is done at
+    log10 lr = -4 + 3 * arccos(0.8) / pi ~ -3.39; the minimum is at 1e-1."""
+    from course_utils.lr_finder import LRFinderResult
+
+    lrs, y, _ = synthetic_curve()
+    res = LRFinderResult(lrs, y, y, "diverged", 0.9, 5.0)
+    low = -4 + 3 * np.arccos(0.8) / np.pi
+    assert check_lr_pick(10**-2.5, res).passed
+    assert check_lr_pick(10 ** (low + 0.05), res).passed and check_lr_pick(0.049, res).passed
+    assert "before" in check_lr_pick(10 ** (low - 0.05), res).message
+    assert "bottom" in check_lr_pick(0.1, res).message
+    assert "past the minimum" in check_lr_pick(1.0, res).message
     assert check_lr_pick(None, res).status == "NOT IMPLEMENTED YET"
+    model, loss_fn, loader = regression_problem()
+    real = lr_range_test(model, torch.optim.SGD(model.parameters()), loss_fn, loader, 1e-5, 10.0, 80)
+    assert check_lr_pick(real.suggestions["steepest"], real).passed
+    assert not check_lr_pick(real.lr_at_min * 10, real).passed

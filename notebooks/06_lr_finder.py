@@ -310,8 +310,9 @@ print(f"{'edge':<10}{finder.lr_at_min:>10.4f}   (lowest smoothed loss)")
 print(f"{'stopped':<10}{finder.lrs[-1]:>10.4f}   ({finder.stop_reason})")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# The three rules agree within a factor of about three, all well below the edge. Valley is the most
-# cautious. Which one is right can only be answered by training.
+# The three rules agree within a factor of about three, all well below the edge; steepest is the
+# boldest, min/10 and valley are close to each other here. Which one is right can only be answered
+# by training.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. Does the suggestion train well?
@@ -397,8 +398,8 @@ fig
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # **What to notice.** The four descents nearly coincide, so the steepest point hardly moves. The
-# runs differ at the edge: with $B = 128$ the loss keeps falling up to a learning rate about four
-# times larger and reaches a lower value before it turns (each of its 200 steps averages the
+# runs differ at the edge: with $B = 128$ the loss keeps falling up to a learning rate more than
+# three times larger and reaches a lower value before it turns (each of its 200 steps averages the
 # gradient over four times as many examples), so min/10 and the valley move by the factors printed
 # above. Between the two seeds the curves differ in detail. Treat a suggestion as an order of
 # magnitude to start from, not a precise value, and rerun the test when the batch size changes.

@@ -390,3 +390,10 @@ def test_check_lr_pick_accepts_the_descent_only():
     real = lr_range_test(model, torch.optim.SGD(model.parameters()), loss_fn, loader, 1e-5, 10.0, 80)
     assert check_lr_pick(real.suggestions["steepest"], real).passed
     assert not check_lr_pick(real.lr_at_min * 10, real).passed
+
+
+def test_check_set_lr_reports_a_stub():
+    def stub(optimizer, lr):
+        raise NotImplementedError
+
+    assert check_set_lr(stub).status == "NOT IMPLEMENTED YET"

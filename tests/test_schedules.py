@@ -320,3 +320,11 @@ def test_check_scheduler_order_catches_the_wrong_order():
     assert not res.passed and "before optimizer.step()" in res.hint and "torch warned" in res.hint
     assert not check_scheduler_order(never).passed
     assert check_scheduler_order(right).passed
+
+
+def test_schedule_checkers_report_stubs():
+    def stub(*args):
+        raise NotImplementedError
+
+    assert check_warmup_cosine(stub).status == "NOT IMPLEMENTED YET"
+    assert check_scheduler_order(stub).status == "NOT IMPLEMENTED YET"

@@ -151,7 +151,7 @@ for name, (key, params, make) in spec.items():
 
 # %% slideshow={"slide_type": "subslide"}
 fig, axes = new_figure(3, 3, figsize=(12.0, 8.4), sharex=True)
-for i, (ax, name) in enumerate(zip(axes.flat, spec)):
+for i, (ax, name) in enumerate(zip(axes.flat, spec, strict=True)):
     ax.plot(ours[name], color=PALETTE[i % 6], label="course_utils")
     ax.plot(np.arange(0, T, 4), theirs[name][::4], "o", color="black", markersize=2.5, label="torch")
     params = ", ".join(f"{k}={v:g}" for k, v in spec[name][1].items() if k not in ("T_max", "total_steps", "total_iters"))

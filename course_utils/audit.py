@@ -34,6 +34,7 @@ __all__ = [
     "check_course",
     "check_pair",
     "check_sizes",
+    "is_check_cell",
     "tracked_files",
 ]
 
@@ -60,7 +61,7 @@ def _calls_check(tree: ast.AST) -> bool:
     return False
 
 
-def _is_check_cell(source: str) -> bool:
+def is_check_cell(source: str) -> bool:
     """A code cell whose last statement is an expression calling a ``check_...`` function."""
     try:
         tree = ast.parse(source)
@@ -117,7 +118,7 @@ def check_anatomy(nb: nbformat.NotebookNode, stem: str) -> list[str]:
         except StubError as exc:
             problems.append(f"cell {i} ({first_line!r}): the student edition cannot stub it: {exc}")
         following = next((j for j in range(i + 1, len(cells)) if cells[j].cell_type == "code"), None)
-        if following is None or not _is_check_cell(cells[following].source):
+        if following is None or not is_check_cell(cells[following].source):
             problems.append(f"cell {i} ({first_line!r}): the solution is not followed by a check cell "
                             "(a code cell ending with a call to a check_... function)")
     # 5. kernel
@@ -152,12 +153,12 @@ def check_pair(py: Path) -> list[str]:
             changed = [p.name for p, t in ((py, tpy), (ipynb, tnb)) if p.read_bytes() != t.read_bytes()]
             if changed:
                 problems.append(f"the pair is out of sync (jupytext --sync rewrites {' and '.join(changed)}): "
-                                f"run optim-course execute {ipynb.as_posix()}")
+                                f"run optim-course execute notebooks/{ipynb.name}")
     nb = nbformat.read(ipynb, as_version=4)
     unexecuted = sum(1 for c in nb.cells if c.cell_type == "code" and c.source.strip() and c.execution_count is None)
     if unexecuted:
         problems.append(f"{ipynb.name} is not executed ({unexecuted} code cells without outputs): "
-                        f"run optim-course execute {ipynb.as_posix()}")
+                        f"run optim-course execute notebooks/{ipynb.name}")
     return problems
 
 
@@ -184,7 +185,7 @@ def check_course(root: Path, *, pairs: bool = True, anatomy: bool = True, sizes:
                  files: list[Path] | None = None) -> dict[str, list[str]]:
     """All checks on the repository at ``root``; maps a notebook (or 'files') to its problems."""
     report: dict[str, list[str]] = {}
-    for py in sorted((root / "notebooks").glob("[0-9][0-9]_*.py")):
+    for py in sorted((root / "notebooks").glob("[0-9][0-9]_*.py")) if pairs or anatomy else []:
         name = f"notebooks/{py.stem}"
         problems: list[str] = []
         if pairs:
@@ -193,10 +194,11 @@ def check_course(root: Path, *, pairs: bool = True, anatomy: bool = True, sizes:
             ipynb = py.with_suffix(".ipynb")
             if ipynb.exists():
                 nb = nbformat.read(ipynb, as_version=4)
-            else:
+            else:  # already reported by the pair check; the .py alone names no kernel yet
                 import jupytext
 
                 nb = jupytext.read(py)
+                nb.metadata.setdefault("kernelspec", {"name": "python3"})
             problems += check_anatomy(nb, py.stem)
         report[name] = problems
     if sizes:

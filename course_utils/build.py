@@ -93,6 +93,7 @@ _SLIDES_TEMPLATE = _TEMPLATE + """{% block html_head_css %}
 <style type="text/css">
 :root { --jp-code-font-size: 15px; --jp-content-font-size1: 18px; --jp-ui-font-size1: 18px; }
 .reveal .jp-OutputArea-output img { max-height: 440px; max-width: 100%; width: auto; }
+.reveal .slides h1, .reveal .slides h2, .reveal .slides h3, .reveal .slides h4 { text-transform: none; }
 </style>
 {% endblock html_head_css %}
 """
@@ -387,7 +388,8 @@ def _exporter(kind: str, prefix: str):
     )
     if kind == "slides":
         exporter = SlidesExporter(
-            template_name="reveal", reveal_url_prefix=f"{prefix}/reveal.js", reveal_scroll=True,
+            template_name="reveal", reveal_url_prefix=f"{prefix}/reveal.js", reveal_theme="white",
+            reveal_scroll=True,
             reveal_number="c/t", exclude_input_prompt=True, exclude_output_prompt=True, **options,
         )
     else:

@@ -170,11 +170,12 @@ def cmd_check(args: argparse.Namespace) -> int:
             for problem in problems:
                 print(f"  - {problem}")
     notebooks = sum(1 for name in report if name != "files")
+    scope = ", ".join(filter(None, [f"{notebooks} notebooks" if notebooks else "",
+                                    "file sizes" if "files" in report else ""]))
     if total:
-        print(f"optim-course check: {total} problem{'s' if total > 1 else ''} "
-              f"({notebooks} notebooks checked)")
+        print(f"optim-course check: {total} problem{'s' if total > 1 else ''} ({scope} checked)")
         return 1
-    print(f"optim-course check: all good ({notebooks} notebooks checked)")
+    print(f"optim-course check: all good ({scope} checked)")
     return 0
 
 

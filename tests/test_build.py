@@ -217,6 +217,36 @@ def remote_refs(html: str) -> list[str]:
     return remote
 
 
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+_CSS_URL = re.compile(r"""(?:@import\s+(?:url\(\s*)?|url\(\s*)["']?([^"')\s;]+)""")
+
+
+def remote_css(text: str, base: Path | None = None, seen: set[Path] | None = None) -> list[str]:
+    """URLs on the network that CSS (``@import``, ``url(...)``) would load, following local
+    ``@import``s from ``base``."""
+    seen = set() if seen is None else seen
+    found = []
+    for url in _CSS_URL.findall(_CSS_COMMENT.sub("", text)):
+        if re.match(r"^(https?:)?//", url, re.IGNORECASE):
+            found.append(url)
+        elif base is not None and url.endswith(".css"):
+            target = (base / url.split("?")[0]).resolve()
+            if target.is_file() and target not in seen:
+                seen.add(target)
+                found += remote_css(target.read_text(encoding="utf-8"), target.parent, seen)
+    return found
+
+
+def test_remote_css_catches_remote_imports_and_fonts(tmp_path):
+    (tmp_path / "theme.css").write_text("/* https://example.org in a comment */\n"
+                                        "@import url(./fonts.css);\nbody { color: red; }")
+    (tmp_path / "fonts.css").write_text("@import url(https://fonts.googleapis.com/css?family=Lato);\n"
+                                        "@font-face { src: url('//cdn.example.org/a.woff'); }")
+    assert remote_css("@import url(theme.css);", tmp_path) == [
+        "https://fonts.googleapis.com/css?family=Lato", "//cdn.example.org/a.woff"]
+    assert remote_css("@font-face { src: url(data:font/woff;base64,AAAA); }") == []
+
+
 def test_remote_refs_catches_cdn_scripts():
     page = ('<script src="https://cdn.example.org/x.js"></script><script src="//x.org/y.js"></script>'
             '<link rel="stylesheet" href="http://x.org/a.css"><script src="../assets/require.js"></script>'
@@ -250,6 +280,10 @@ def test_every_page_and_deck_loads_only_local_assets(built):
         for ref in parser.refs:
             target = (page.parent / ref.split("?")[0]).resolve()
             assert target.is_file(), f"{page.name}: {ref} is missing from _build"
+            if target.suffix == ".css":
+                assert remote_css(target.read_text(encoding="utf-8"), target.parent) == [], (
+                    f"{page.name}: {ref} loads from the network")
+        assert remote_css(text) == [], f"{page.name}: its inline CSS loads from the network"
 
 
 def test_decks_use_reveal_mathjax_and_the_slide_metadata(built):

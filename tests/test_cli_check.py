@@ -57,7 +57,7 @@ def edit_py(root: Path, old: str, new: str, sync: bool = True) -> None:
 def test_a_good_notebook_passes(repo, capsys):
     code, out = run_check(repo, capsys)
     assert code == 0, out
-    assert "all good (1 notebooks checked)" in out
+    assert "all good (1 notebooks, file sizes checked)" in out
 
 
 def test_missing_summary_is_reported(repo, capsys):

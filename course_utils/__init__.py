@@ -69,6 +69,7 @@ from .schedules import (
     torch_lrs,
     warmup_cosine,
 )
+from .checks import check_critical_point_kinds, check_power_iteration  # notebook 08
 from .hessian import (  # notebook 08
     EigenResult,
     HessianOperator,
@@ -126,4 +127,5 @@ __all__ = [
     "classify_critical_point", "flatten", "hessian", "hutchinson_trace", "hvp", "hvp_func", "lanczos",
     "lanczos_spectrum", "num_parameters", "power_iteration", "spectral_radius", "top_eigenvalues",
     "unflatten",
+    "check_critical_point_kinds", "check_power_iteration",
 ]

@@ -38,6 +38,15 @@ DT = torch.float64
 RTOL = 1e-6
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny tensors: one thread is much faster than several fighting over a loaded machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def rel_err(a: torch.Tensor, b: torch.Tensor) -> float:
     a, b = torch.as_tensor(a, dtype=DT), torch.as_tensor(b, dtype=DT)
     return float((a - b).abs().max() / b.abs().max().clamp_min(1e-300))
@@ -468,3 +477,71 @@ def test_classification_depends_only_on_the_signs(values, scale):
     assert classify_critical_point([scale * v for v in values], tol=1e-9) == kind  # scale-free
     flipped = {"minimum": "maximum", "maximum": "minimum", "saddle": "saddle"}[kind]
     assert classify_critical_point([-v for v in values], tol=1e-6) == flipped  # L -> -L
+
+
+# --------------------------------------------------------------------------------------------
+# Notebook 08's checkers, fed right and deliberately wrong answers
+# --------------------------------------------------------------------------------------------
+def _power(matvec, n, iters, finish):
+    v = torch.randn(n, dtype=DT)
+    v = v / v.norm()
+    for _ in range(iters):
+        w = matvec(v)
+        v = w / w.norm()
+    return finish(matvec, v)
+
+
+def test_check_power_iteration_passes_a_correct_solution():
+    from course_utils.checks import check_power_iteration
+
+    result = check_power_iteration(lambda mv, n, iters: _power(mv, n, iters, lambda m, v: float(v @ m(v))))
+    assert result.passed, result
+
+
+@pytest.mark.parametrize("wrong,hint", [
+    (lambda mv, n, iters: _power(mv, n, iters, lambda m, v: float(m(v).norm())), "sign"),
+    (lambda mv, n, iters: _power(mv, n, iters, lambda m, v: float(m(v) @ m(v))), "lambda^2"),
+    (lambda mv, n, iters: _power(mv, n, 3, lambda m, v: float(v @ m(v))), ""),  # stops far too early
+    (lambda mv, n, iters: float("nan"), "norm"),
+])
+def test_check_power_iteration_rejects_wrong_solutions(wrong, hint):
+    from course_utils.checks import check_power_iteration
+
+    result = check_power_iteration(wrong)
+    assert not result.passed and result.status == "FAIL"
+    assert hint in result.hint
+
+
+def test_check_power_iteration_names_the_algebraic_maximum_and_stubs():
+    from course_utils.checks import check_power_iteration
+
+    def largest_algebraic(mv, n, iters):
+        A = torch.stack([mv(e) for e in torch.eye(n, dtype=DT)], dim=1)
+        return float(torch.linalg.eigvalsh(A)[-1])
+
+    result = check_power_iteration(largest_algebraic)
+    assert not result.passed and "algebraic" in result.hint
+
+    def stub(mv, n, iters):
+        raise NotImplementedError
+
+    assert check_power_iteration(stub).status == "NOT IMPLEMENTED YET"
+
+
+def test_check_critical_point_kinds():
+    from course_utils.checks import CRITICAL_POINT_HESSIANS, check_critical_point_kinds
+
+    truth = {k: classify_critical_point(torch.tensor(H)) for k, H in CRITICAL_POINT_HESSIANS.items()}
+    assert truth == {"A": "minimum", "B": "saddle", "C": "maximum", "D": "degenerate", "E": "saddle"}
+    assert check_critical_point_kinds(dict(truth)).passed
+    assert check_critical_point_kinds({k.lower(): v.upper() for k, v in truth.items()}).passed  # lenient case
+    diagonal_reader = dict(truth, B="minimum")  # judged by the positive diagonal
+    result = check_critical_point_kinds(diagonal_reader)
+    assert not result.passed and "B" in result.message and "eigenvalues" in result.hint
+    result = check_critical_point_kinds(dict(truth, E="minimum"))
+    assert not result.passed and "however small" in result.hint
+    result = check_critical_point_kinds(dict(truth, D="minimum"))
+    assert not result.passed and "cannot decide" in result.hint
+    assert not check_critical_point_kinds(dict(truth, A="bowl")).passed
+    assert check_critical_point_kinds(None).status == "NOT IMPLEMENTED YET"
+    assert check_critical_point_kinds({"A": "minimum"}).status == "NOT IMPLEMENTED YET"

@@ -239,10 +239,11 @@ fig
 #   the 20,000 samples was a minimum. $P(\text{minimum})$ falls like $e^{-c n^2}$, not like
 #   $2^{-n}$: the measured rate $-\ln P / n^2$ settles near 0.4 from $n = 3$ on (on the way to
 #   the large-$n$ value 0.27).
-# - A network's Hessian is not a GOE matrix (section 5 shows its very different spectrum), but the
-#   argument of Dauphin et al. (2014) carries over: critical points with a high loss are
-#   overwhelmingly saddles, and the fraction of negative eigenvalues shrinks as the loss decreases.
-#   Bad local minima are not the main obstacle; saddles and flat regions are.
+# - A network's Hessian is not a GOE matrix (section 5 shows its very different spectrum).
+#   Dauphin et al. (2014) carry the argument over with a model from statistical physics and with
+#   measurements on small networks: critical points with a high loss are overwhelmingly saddles,
+#   and the fraction of negative eigenvalues shrinks as the loss decreases. Their conclusion: bad
+#   local minima are not the main obstacle, saddles and the plateaus around them are.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. Hessian-vector products without the Hessian
@@ -305,7 +306,8 @@ print(f"H symmetric: max |H - H^T| = {float((H_small - H_small.T).abs().max()):.
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # **What to notice**: the three ways agree with the full matrix to rounding error ($10^{-16}$ in
-# float64). Building $H$ took $n$ products; everything that follows uses a handful.
+# float64). Building $H$ took $n = 610$ products; the three largest eigenvalues in section 4 take
+# 172.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. The largest eigenvalue by power iteration
@@ -503,10 +505,10 @@ fig
 #   (to 0.48 at $1.5\times$, to 2.54 at $3\times$, from 0.28) while GD is thrown out of the sharp
 #   region, into a flatter one where $\lambda_{\max}$ is below $2/\eta$ (by step 20 at $1.5\times$,
 #   step 50 at $3\times$); from then on it stays below (last column), and the loss falls again.
-#   The quadratic theory holds locally, but the
-#   curvature moves with $\theta$, and GD's own instability pushes it to where
-#   $\lambda_{\max} \le 2/\eta$. At $3\times$ the sharpness hovers just under $2/\eta$ while the
-#   loss keeps falling, with small spikes: the **edge of stability** of Cohen et al. (2021).
+#   The quadratic theory holds locally, but the curvature moves with $\theta$, and GD's own
+#   instability pushes it to where $\lambda_{\max} \le 2/\eta$. At $3\times$ the sharpness stays
+#   just under $2/\eta$ while the loss keeps falling, with small spikes: the **edge of
+#   stability** of Cohen et al. (2021).
 # - Here the sharpness also fell in the stable run ($0.8\times$), and the runs with the larger
 #   steps ended with a lower training loss. That is one start point on one network, not a rule.
 
@@ -754,9 +756,9 @@ fig
 # **What to notice**: the measured counts follow the prediction, within 3% for $\delta \le 0.01$
 # (13% above it at $\delta = 0.1$: the $-y^3$ term slows the growth as $|y|$ approaches $r$, and
 # that start is already close to $r$). Each factor of 10 in $\delta$ costs 12.6 more steps, as
-# predicted. Saddles do not trap GD, they delay
-# it, and the delay grows only like $\log(1/\delta)$; in a network with millions of directions,
-# the plateaus seen in training curves are often such slow escapes.
+# predicted. Saddles do not trap GD, they delay it, and the delay grows only like
+# $\log(1/\delta)$. Dauphin et al. (2014) argue that many plateaus of training curves are such
+# slow escapes, in directions of small negative curvature.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 9. Quasi-Newton in practice: L-BFGS against Adam on Rosenbrock

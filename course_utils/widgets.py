@@ -184,23 +184,27 @@ def explorer_figure(
     title: str | None = None,
     colors: Sequence[str] | None = None,
     n: int = 120,
+    figsize: tuple[float, float] = (10.0, 4.0),
+    dpi: float | None = None,
 ) -> Figure:
     """The explorer's figure for one setting of the sliders: every optimizer's trajectory on
     the contour of ``landscape`` (left) and its loss per step (right).
 
     ``logy=None`` puts the loss panel on a log scale when every loss is positive; ``n`` is the
-    contour grid's resolution (n x n points: lower redraws faster).
+    contour grid's resolution (n x n points), ``figsize`` the size in inches and ``dpi`` the
+    resolution (None: the course style's).
     """
     trajectories = explorer_trajectories(landscape, optimizers, start, steps, values)
     return draw_explorer(landscape, trajectories, values, steps, xlim=xlim, ylim=ylim, logy=logy,
-                         log_scale=log_scale, title=title, colors=colors, n=n)
+                         log_scale=log_scale, title=title, colors=colors, n=n, figsize=figsize,
+                         dpi=dpi)
 
 
 def draw_explorer(
     landscape: Landscape,
     trajectories: Sequence[Trajectory],
-    values: Mapping[str, float],
-    steps: int,
+    values: Mapping[str, float] | None = None,
+    steps: int | None = None,
     *,
     xlim: tuple[float, float] | None = None,
     ylim: tuple[float, float] | None = None,
@@ -209,18 +213,24 @@ def draw_explorer(
     title: str | None = None,
     colors: Sequence[str] | None = None,
     n: int = 120,
+    figsize: tuple[float, float] = (10.0, 4.0),
+    dpi: float | None = None,
 ) -> Figure:
-    """Draw already computed ``trajectories`` as `explorer_figure` does (the two panels of
-    `plot_trajectories`, with an ``n`` x ``n`` contour grid)."""
+    """Draw already computed ``trajectories`` as `explorer_figure` does: the two panels of
+    `plot_trajectories` (contour with paths, loss per step) with an ``n`` x ``n`` contour grid.
+    The default title lists the slider ``values`` and the number of ``steps``."""
     if logy is None:
         logy = all(bool(np.all(tr.losses > 0)) for tr in trajectories)
     if title is None:
-        title = ", ".join(f"{k} = {v:.3g}" for k, v in values.items()) + f" ({steps} steps)"
-    fig, (ax0, ax1) = new_figure(1, 2, figsize=(11.5, 4.6))
+        parts = [f"{k} = {v:.3g}" for k, v in (values or {}).items()]
+        title = ", ".join(parts) + (f" ({steps} steps)" if steps is not None else "")
+    fig, (ax0, ax1) = new_figure(1, 2, figsize=figsize)
     plot_contour(landscape, trajectories, ax=ax0, xlim=xlim, ylim=ylim, log_scale=log_scale,
                  colors=colors, n=n, title="Trajectories on " + landscape.name)
     plot_losses(trajectories, ax=ax1, logy=logy, colors=colors, title="Loss at each recorded point")
     fig.suptitle(title)
+    if dpi is not None:
+        fig.set_dpi(dpi)
     return fig
 
 
@@ -241,6 +251,7 @@ class TrajectoryExplorer:
         sliders: Mapping[str, Slider | Sequence[Any]],
         *,
         continuous_update: bool = False,
+        dpi: float = 72.0,
         **figure_kw: Any,
     ) -> None:
         import ipywidgets as w
@@ -248,7 +259,7 @@ class TrajectoryExplorer:
         if not sliders:
             raise ValueError("sliders must name at least one hyperparameter")
         self.landscape, self.optimizers = landscape, dict(optimizers)
-        self.start, self.steps, self.figure_kw = tuple(start), int(steps), figure_kw
+        self.start, self.steps, self.figure_kw, self.dpi = tuple(start), int(steps), figure_kw, dpi
         self.specs = {name: Slider.from_spec(s) for name, s in sliders.items()}
         self.sliders = {name: s.widget(name, continuous_update) for name, s in self.specs.items()}
         self.figure: Figure | None = None
@@ -266,6 +277,7 @@ class TrajectoryExplorer:
                                                   self.steps, self.values)
         self.figure = draw_explorer(self.landscape, self.trajectories, self.values, self.steps,
                                     **self.figure_kw)
+        self.figure.set_dpi(self.dpi)  # the inline PNG's resolution: smaller notebooks, faster redraws
         self.redraws += 1
         display(self.figure)
 
@@ -289,7 +301,8 @@ def trajectory_explorer(
     ``optimizers`` from ``start`` for ``steps`` steps and redraws contour + losses.
 
     Put the cell in ``nbval-ignore-output``: a widget's output is not reproducible text.
-    ``kw`` goes to `explorer_figure` (``logy``, ``log_scale``, ``title``, ``colors``) or is
-    ``continuous_update`` (redraw while dragging; default False: on release).
+    ``kw`` goes to `explorer_figure` (``logy``, ``log_scale``, ``title``, ``colors``, ``n``,
+    ``figsize``) or is ``continuous_update`` (redraw while dragging; default False: on release)
+    or ``dpi`` (of the figure shown, default 72).
     """
     return TrajectoryExplorer(landscape, optimizers, start, steps, sliders, xlim=xlim, ylim=ylim, **kw)

@@ -122,6 +122,19 @@ def test_figure_paths_are_the_computed_positions():
     np.testing.assert_allclose(path.get_ydata(), want[:, 1])
 
 
+def test_draw_explorer_draws_given_trajectories_with_a_given_title():
+    from course_utils.widgets import draw_explorer
+
+    runs = [run_trajectory(LAND, GD, START, 6, lr=0.05, label="first"),
+            run_trajectory(LAND, SGD, START, 9, lr=0.05, momentum=0.5, label="second")]
+    fig = draw_explorer(LAND, runs, title="my title", n=40)
+    contour_ax, loss_ax = _main_axes(fig)
+    assert [ln.get_label() for ln in _trajectory_lines(contour_ax)] == ["first", "second"]
+    assert [len(ln.get_ydata()) for ln in _trajectory_lines(loss_ax)] == [7, 10]
+    assert fig._suptitle.get_text() == "my title"
+    assert draw_explorer(LAND, runs, {"lr": 0.05})._suptitle.get_text() == "lr = 0.05"
+
+
 def test_loss_axis_is_log_only_when_losses_are_positive():
     fig = explorer_figure(LAND, {"GD": GD}, START, 5, {"lr": 0.05})
     assert _main_axes(fig)[1].get_yscale() == "log"
@@ -206,6 +219,14 @@ def test_explorer_passes_limits_to_the_figure():
     ax = ex.figure.axes[0]
     assert ax.get_xlim() == (-5.0, 1.0) and ax.get_ylim() == (-6.0, 6.0)
     assert not math.isclose(ex.figure.axes[0].get_xlim()[0], pathological.xlim[1])
+
+
+def test_figure_size_and_the_explorers_dpi():
+    fig = explorer_figure(LAND, {"GD": GD}, START, 5, {"lr": 0.05}, figsize=(8.0, 3.0))
+    assert tuple(fig.get_size_inches()) == (8.0, 3.0)
+    assert explorer_figure(LAND, {"GD": GD}, START, 5, {"lr": 0.05}, dpi=60.0).dpi == 60.0
+    assert _explorer().figure.dpi == 72.0
+    assert _explorer(dpi=50.0).figure.dpi == 50.0
 
 
 def test_explorer_needs_sliders():

@@ -111,7 +111,7 @@ def test_figure_has_one_trajectory_and_one_loss_curve_per_optimizer(names):
     for label, path, curve in zip(names, paths, curves, strict=True):
         assert path.get_label().startswith(label) and curve.get_label().startswith(label)
         assert len(path.get_xdata()) == 13 and len(curve.get_ydata()) == 13
-    assert "lr = 0.05" in fig._suptitle.get_text() and "beta = 0.8" in fig._suptitle.get_text()
+    assert "lr = 0.05" in fig.get_suptitle() and "beta = 0.8" in fig.get_suptitle()
 
 
 def test_figure_paths_are_the_computed_positions():
@@ -131,8 +131,8 @@ def test_draw_explorer_draws_given_trajectories_with_a_given_title():
     contour_ax, loss_ax = _main_axes(fig)
     assert [ln.get_label() for ln in _trajectory_lines(contour_ax)] == ["first", "second"]
     assert [len(ln.get_ydata()) for ln in _trajectory_lines(loss_ax)] == [7, 10]
-    assert fig._suptitle.get_text() == "my title"
-    assert draw_explorer(LAND, runs, {"lr": 0.05})._suptitle.get_text() == "lr = 0.05"
+    assert fig.get_suptitle() == "my title"
+    assert draw_explorer(LAND, runs, {"lr": 0.05}).get_suptitle() == "lr = 0.05"
 
 
 def test_loss_axis_is_log_only_when_losses_are_positive():
@@ -200,7 +200,7 @@ def test_moving_a_slider_redraws_with_the_new_value():
     assert ex.redraws == 2
     assert ex.values["beta"] == pytest.approx(0.3) and ex.values["lr"] == pytest.approx(0.05)
     assert ex.figure is not first_fig
-    assert "beta = 0.3" in ex.figure._suptitle.get_text()
+    assert "beta = 0.3" in ex.figure.get_suptitle()
     # GD ignores beta, so its path is unchanged; the torch Nesterov path follows beta
     np.testing.assert_array_equal(ex.trajectories[0].positions, first[0].positions)
     assert not np.allclose(ex.trajectories[2].positions, first[2].positions)

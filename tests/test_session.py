@@ -25,3 +25,25 @@ def test_setup_notebook_applies_style_and_returns_a_device(monkeypatch):
         assert mpl.rcParams["axes.prop_cycle"].by_key()["color"][0] == PALETTE[0]
     finally:
         torch.set_num_threads(threads)
+
+
+def test_figure_png_is_a_small_palette_png():
+    import io
+
+    from PIL import Image
+
+    from course_utils import new_figure
+    from course_utils.session import figure_png
+
+    fig, ax = new_figure()
+    x = np.linspace(0, 1, 200)
+    ax.contourf(*np.meshgrid(x, x), np.add.outer(x, x) ** 2, levels=40)
+    ax.set_title("t")
+    data = figure_png(fig)
+    img = Image.open(io.BytesIO(data))
+    assert img.format == "PNG" and img.mode == "P"
+    assert len(img.getcolors(maxcolors=1000)) <= 256
+    full = io.BytesIO()
+    fig.savefig(full, format="png", bbox_inches="tight")
+    assert len(data) < len(full.getvalue())
+    assert figure_png(new_figure()[0].__class__()) is None  # a figure without axes shows nothing

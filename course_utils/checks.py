@@ -410,7 +410,7 @@ def check_optimizer(
                     where = ("creating your optimizer" if stu.broke_at == 0
                              else f"your step {stu.broke_at}")
                     return CheckResult(ERROR, title, f"{case}: {where} raised "
-                                       f"{type(stu.error).__name__}: {stu.error}", hint or "")
+                                       f"{type(stu.error).__name__}: {stu.error}", hint or _error_hint(stu))
                 hint = hint or _defaults_hint(student_cls, reference, config)
                 if not np.all(np.isfinite(stu.path[t])):
                     return CheckResult(FAIL, title, f"{case}: your parameters became nan/inf at step {t} "
@@ -472,6 +472,17 @@ def _reproduces(stu: list[np.ndarray], wrong: list[np.ndarray], ref: list[np.nda
     return miss <= 1e-3 * gap + 1e-14
 
 
+def _error_hint(run: _Run) -> str:
+    """A hint for an error no known mistake explains."""
+    if run.broke_at == 0:
+        return ("the check creates your optimizer as YourClass(params, **config): declare every "
+                "hyperparameter in defaults_ (with torch's default) and accept them as keywords.")
+    if isinstance(run.error, KeyError):
+        return ("a state entry was read before it was created: create every buffer in init_state, "
+                "which runs once per parameter before its first update_param.")
+    return ""
+
+
 def _defaults_hint(student_cls: Any, reference: Any, config: dict[str, Any]) -> str | None:
     """A hint when a hyperparameter left to its default has a different default than torch's."""
     import inspect
@@ -487,6 +498,7 @@ def _defaults_hint(student_cls: Any, reference: Any, config: dict[str, Any]) -> 
         if name in config or name not in sig or sig[name].default is inspect.Parameter.empty:
             continue
         theirs = sig[name].default
+        value = tuple(value) if isinstance(value, list) else value
         if isinstance(theirs, (int, float, tuple, bool)) and value != theirs:
             return (f"this run leaves {name} at its default: yours is {value!r}, torch's is {theirs!r}; "
                     "make defaults_ match torch.")

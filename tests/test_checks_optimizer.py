@@ -410,6 +410,7 @@ def test_a_raising_student_is_an_error_not_a_crash():
     assert result.status == "ERROR"
     assert "KeyError" in result.message and "step 1" in result.message
     assert "1 - beta^0" not in result.hint  # an unrelated error is not blamed on the t-from-0 mistake
+    assert "init_state" in result.hint
 
 
 def test_the_step_that_raised_is_named():
@@ -421,6 +422,7 @@ def test_the_step_that_raised_is_named():
 def test_a_constructor_that_rejects_the_config_is_an_error():
     result = check_optimizer(BadConstructor, torch.optim.SGD, [{"lr": 1e-3}])
     assert result.status == "ERROR" and "creating your optimizer" in result.message
+    assert "defaults_" in result.hint
 
 
 def test_nan_is_reported_as_nan():
@@ -452,6 +454,14 @@ def test_a_default_that_differs_from_torch_is_named():
 
     result = check_optimizer(WrongDefaultEps, torch.optim.Adagrad)
     assert result.status == "FAIL" and "eps" in result.hint and "1e-10" in result.hint
+
+
+def test_betas_declared_as_a_list_are_not_blamed_as_a_wrong_default():
+    class ListBetas(StudentAdamEpsInside):
+        defaults_ = {**StudentAdam.defaults_, "betas": [0.9, 0.999]}
+
+    result = check_optimizer(ListBetas, torch.optim.Adam, mistakes=())
+    assert result.status == "FAIL" and "betas" not in result.hint
 
 
 def test_only_declared_options_run_and_the_pass_says_what_was_skipped():

@@ -73,7 +73,7 @@ ASSETS: list[tuple[str, str]] = [
     ("jquery/dist/jquery.min.js", "jquery.min.js"),
     ("@jupyter-widgets/html-manager/dist", "html-manager"),
 ]
-_SKIP_ASSET_FILES = ("*.map", "*.LICENSE.txt", "*.esm.js")
+_SKIP_ASSET_FILES = ("*.map", "*.LICENSE.txt", "*.esm.js", "embed.js", "libembed-amd.js")  # embed-amd.js suffices
 
 # nbconvert's templates without the one CDN import they make unconditionally (mermaid.js).
 # Code input skips nbconvert's bleach pass (Pygments already escapes it; the pass costs about

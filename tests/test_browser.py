@@ -45,11 +45,12 @@ FLAGS = [
     "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",  # any network load fails
     "--virtual-time-budget=10000", "--window-size=1280,800", "--hide-scrollbars",
 ]
-# Injected at the top of a copy of each page: records every resource that failed to load and
-# every resource fetched (file:// loads are not listed; http(s) ones are) into the DOM.
+# Injected at the top of a copy of each page: records into the DOM every resource that failed
+# to load, every resource fetched (file:// loads are not listed; http(s) ones are), and whether
+# MathJax's queue ran dry (all math typeset).
 PROBE = """<script>
 (function () {
-  var errors = [];
+  var errors = [], typeset = false;
   function show() {
     var box = document.getElementById('offline-probe');
     if (!box) {
@@ -57,7 +58,7 @@ PROBE = """<script>
       (document.body || document.documentElement).appendChild(box);
     }
     var names = performance.getEntriesByType('resource').map(function (e) { return e.name; });
-    box.textContent = JSON.stringify({errors: errors, resources: names});
+    box.textContent = JSON.stringify({errors: errors, resources: names, typeset: typeset});
   }
   window.addEventListener('error', function (e) {
     var t = e.target || {};
@@ -65,6 +66,11 @@ PROBE = """<script>
     if (document.body) { show(); }
   }, true);
   document.addEventListener('DOMContentLoaded', show);
+  window.addEventListener('load', function () {
+    if (window.MathJax && MathJax.Hub) {
+      MathJax.Hub.Queue(function () { typeset = true; show(); });
+    }
+  });
   setTimeout(show, 9000);
 })();
 </script>"""
@@ -99,7 +105,10 @@ def raw_tex(node) -> list[str]:
     node = soup_of(str(node))
     for tag in node.find_all(["script", "style", "pre", "code", "textarea", "svg"]):
         tag.decompose()
-    for tag in node.select(".jp-CodeCell .jp-InputArea, .jp-OutputArea, .jupyter-widgets, #offline-probe"):
+    # reveal.js's .aria-status is an invisible copy of the slide's text for screen readers,
+    # taken at load time, before MathJax ran
+    for tag in node.select(".jp-CodeCell .jp-InputArea, .jp-OutputArea, .jupyter-widgets, "
+                           "#offline-probe, .aria-status"):
         tag.decompose()
     return RAW_TEX.findall(node.get_text(" "))
 
@@ -120,7 +129,9 @@ def site(tmp_path_factory) -> tuple[Path, list[Path]]:
     node_modules = need_node_modules()
     tmp = tmp_path_factory.mktemp("site")
     fixture = execute_pair(write_pair(tmp / "notebooks"))
-    notebooks = [fixture, *course_notebooks()[:1]]
+    copies = tmp / "course"  # a snapshot: the tests compare the build with what it was built from
+    copies.mkdir()
+    notebooks = [fixture, *(Path(shutil.copy2(nb, copies)) for nb in course_notebooks()[:1])]
     build_course(notebooks, tmp / "_build", node_modules, log=lambda _: None)
     return tmp / "_build", notebooks
 
@@ -136,6 +147,7 @@ def check_offline_and_typeset(page: Path, ipynb: Path) -> object:
     assert record["errors"] == [], f"{page.name}: failed to load {record['errors']}"
     remote = [r for r in record["resources"] if not r.startswith(("file:", "data:", "blob:"))]
     assert remote == [], f"{page.name}: fetched from the network: {remote}"
+    assert record["typeset"], f"{page.name}: MathJax did not finish within the virtual-time budget"
 
     sources = soup.select('script[type^="math/tex"]')
     typeset = soup.select(".MathJax_CHTML")
@@ -221,7 +233,7 @@ def test_index_page_offline(site):
     probe.write_text(index.read_text(encoding="utf-8").replace("<head>", "<head>" + PROBE, 1), encoding="utf-8")
     soup = soup_of(browse(probe.as_uri()))
     record = json.loads(soup.find(id="offline-probe").get_text())
-    assert record["errors"] == []
+    assert record["errors"] == [] and record["typeset"]
     assert len(soup.select("li.nb")) == len(notebooks)
     assert soup.select(".MathJax_CHTML") and raw_tex(soup) == []
 

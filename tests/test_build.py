@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -262,7 +263,9 @@ def built(tmp_path_factory) -> tuple[Path, list[Path]]:
     node_modules = need_node_modules()
     tmp = tmp_path_factory.mktemp("course")
     fixture = fake_execute(write_pair(tmp / "notebooks"))
-    notebooks = [fixture, *course_notebooks()]
+    copies = tmp / "course"  # a snapshot: the tests compare the build with what it was built from
+    copies.mkdir()
+    notebooks = [fixture, *(Path(shutil.copy2(nb, copies)) for nb in course_notebooks())]
     build_course(notebooks, tmp / "_build", node_modules, log=lambda _: None)
     return tmp / "_build", notebooks
 

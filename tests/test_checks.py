@@ -6,8 +6,16 @@ from __future__ import annotations
 import torch
 
 from course_utils import (
-    GD, check_bias_steps, check_critical_lr, check_ewma, check_ewma_weights, check_optimizer,
-    check_trajectory_logger, check_value, ewma, ewma_weights,
+    GD,
+    check_bias_steps,
+    check_critical_lr,
+    check_ewma,
+    check_ewma_weights,
+    check_optimizer,
+    check_trajectory_logger,
+    check_value,
+    ewma,
+    ewma_weights,
 )
 from course_utils.optim import OptimizerBase
 

@@ -10,7 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from course_utils.landscapes import (
-    LANDSCAPES, PATHOLOGICAL_Y_STAR, himmelblau, pathological, quadratic, rosenbrock,
+    LANDSCAPES,
+    PATHOLOGICAL_Y_STAR,
+    himmelblau,
+    pathological,
+    quadratic,
+    rosenbrock,
 )
 
 NAMES = sorted(LANDSCAPES)

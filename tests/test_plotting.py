@@ -9,8 +9,18 @@ import pytest
 from matplotlib.figure import Figure
 
 from course_utils import (
-    GD, PALETTE, himmelblau, new_figure, pathological, plot_contour, plot_losses, plot_surface,
-    plot_trajectories, quadratic, rosenbrock, run_trajectory,
+    GD,
+    PALETTE,
+    himmelblau,
+    new_figure,
+    pathological,
+    plot_contour,
+    plot_losses,
+    plot_surface,
+    plot_trajectories,
+    quadratic,
+    rosenbrock,
+    run_trajectory,
 )
 
 

@@ -23,7 +23,7 @@ import io
 import re
 import shutil
 import tokenize
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +37,9 @@ __all__ = [
     "build_course",
     "copy_assets",
     "parse_title_cell",
+    "asset_urls",
+    "normalize_math",
+    "render_index",
     "render_page",
     "render_slides",
     "stub_source",
@@ -225,14 +228,15 @@ def _stub_def(lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef | a
         else:
             out.extend(_segment(lines, doc))
     if isinstance(node, ast.ClassDef):
-        members = _stub_class_body(lines, body, node.name)
+        members = _stub_class_body(lines, body, node.name, indent, end_line)
         out.extend(members if members else [indent + "pass"])
     else:
         out.append(indent + STUB_RAISE)
     return out
 
 
-def _stub_class_body(lines: list[str], body: list[ast.stmt], owner: str) -> list[str]:
+def _stub_class_body(lines: list[str], body: list[ast.stmt], owner: str, indent: str,
+                     header_line: int) -> list[str]:
     """Class attributes kept as they are, methods and nested classes stubbed."""
     out: list[str] = []
     for stmt in body:
@@ -241,9 +245,12 @@ def _stub_class_body(lines: list[str], body: list[ast.stmt], owner: str) -> list
                 out.append("")
             out.extend(_stub_def(lines, stmt))
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.Pass)) or _is_docstring(stmt):
-            if stmt.lineno == stmt.end_lineno and ";" in lines[stmt.lineno - 1]:
-                raise StubError(f"class {owner}: put one statement per line (line {stmt.lineno})")
-            out.extend(_segment(lines, stmt))
+            shares_line = stmt.lineno == header_line or (
+                stmt.lineno == stmt.end_lineno and ";" in lines[stmt.lineno - 1])
+            if shares_line:  # `class A: x = 1` or `x = 1; y = 2`: rewrite it on a line of its own
+                out.append(indent + ast.unparse(stmt))
+            else:
+                out.extend(_segment(lines, stmt))
         else:
             raise StubError(
                 f"class {owner}, line {stmt.lineno}: a {type(stmt).__name__} statement in a class "
@@ -461,7 +468,7 @@ def _md(text: str) -> str:
     return m.group(1) if m else rendered
 
 
-def render_index(infos: Iterable[NotebookInfo], prefix: str = "../assets",
+def render_index(infos: list[NotebookInfo], prefix: str = "../assets",
                  student: set[str] | None = None) -> str:
     """The course's front page: every notebook in order, with objectives and time to complete."""
     rows = []

@@ -84,6 +84,14 @@ def test_class_keeps_attributes_and_method_signatures():
     assert ast.get_docstring(cls.body[3]) == "One step."
 
 
+def test_one_line_class_and_semicolons():
+    out = stub_source("class A: x = 1; y = 2\n")
+    namespace: dict = {}
+    exec(out, namespace)
+    assert (namespace["A"].x, namespace["A"].y) == (1, 2)
+    assert out.splitlines()[0] == "class A:"
+
+
 def test_assignments_become_none():
     out = stub_source("answer = 2 / 4.0\na, b = 1, 2\nlr: float = 0.05\nanswer\n")
     namespace: dict = {}

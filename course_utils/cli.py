@@ -70,8 +70,25 @@ def execute(ipynb: Path, timeout: int = 600) -> float:
     finally:
         os.environ.clear()
         os.environ.update(env_before)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = coalesce_streams(cell.outputs)
     nbformat.write(nb, ipynb)
     return seconds
+
+
+def coalesce_streams(outputs: list) -> list:
+    """Merge consecutive stdout (or stderr) outputs into one, so that how the kernel happened to
+    flush a cell's prints does not show up as a diff when a notebook is re-executed."""
+    merged: list = []
+    for out in outputs:
+        prev = merged[-1] if merged else None
+        if (out.get("output_type") == "stream" and prev is not None
+                and prev.get("output_type") == "stream" and prev.get("name") == out.get("name")):
+            prev["text"] = prev["text"] + out["text"]
+        else:
+            merged.append(out)
+    return merged
 
 
 def jupytext_sync(py: Path, rounds: int = 3) -> None:

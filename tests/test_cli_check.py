@@ -195,3 +195,18 @@ def test_title_cell_must_be_a_slide(good_nb):
     nb = copy.deepcopy(good_nb)
     nb.cells[0].metadata["slideshow"] = {"slide_type": "skip"}
     assert check_anatomy(nb, STEM) == ["title cell: slideshow slide_type is not 'slide'"]
+
+
+def test_execute_coalesces_stream_chunks():
+    from nbformat.v4 import new_output
+
+    from course_utils.cli import coalesce_streams
+
+    outs = [new_output("stream", name="stdout", text="a\n"), new_output("stream", name="stdout", text="b\n"),
+            new_output("stream", name="stderr", text="w\n"), new_output("stream", name="stdout", text="c\n"),
+            new_output("execute_result", data={"text/plain": "1"}, execution_count=1),
+            new_output("stream", name="stdout", text="d\n")]
+    merged = coalesce_streams(outs)
+    assert [(o["output_type"], o.get("name"), o.get("text")) for o in merged] == [
+        ("stream", "stdout", "a\nb\n"), ("stream", "stderr", "w\n"), ("stream", "stdout", "c\n"),
+        ("execute_result", None, None), ("stream", "stdout", "d\n")]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -30,6 +33,23 @@ class Split:
         return torch.utils.data.TensorDataset(self.X_val, self.y_val)
 
 
+def _digits_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """The 1797 x 64 pixel matrix and the labels, read from the file scikit-learn ships.
+
+    Importing ``sklearn.datasets`` costs over a second; reading its ``digits.csv.gz`` (what
+    ``sklearn.datasets.load_digits`` reads) takes a few milliseconds. Falls back to sklearn.
+    """
+    spec = importlib.util.find_spec("sklearn")
+    for root in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(root) / "datasets" / "data" / "digits.csv.gz"
+        if path.exists():
+            data = np.loadtxt(path, delimiter=",")
+            return data[:, :-1], data[:, -1].astype(np.int64)
+    from sklearn.datasets import load_digits as _load
+
+    return _load(return_X_y=True)
+
+
 def load_digits(val_fraction: float = 0.25, seed: int = 0, dtype: torch.dtype = torch.float32) -> Split:
     """scikit-learn's 8x8 digits (1797 images, 10 classes, shipped with the package).
 
@@ -38,9 +58,7 @@ def load_digits(val_fraction: float = 0.25, seed: int = 0, dtype: torch.dtype = 
     """
     if not 0.0 < val_fraction < 1.0:
         raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
-    from sklearn.datasets import load_digits as _load
-
-    X, y = _load(return_X_y=True)
+    X, y = _digits_arrays()
     X = torch.as_tensor(X, dtype=dtype) / 16.0
     y = torch.as_tensor(y, dtype=torch.int64)
     perm = torch.randperm(len(X), generator=torch.Generator().manual_seed(seed))

@@ -56,7 +56,10 @@ def figure_png(fig, max_colors: int = 256) -> bytes | None:
     from PIL import Image
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight", facecolor="white")
+    # A figure with a layout engine (every course figure is constrained) already fits its canvas;
+    # "tight" would draw it twice. Others (a student's pyplot figure) are trimmed as usual.
+    tight = None if fig.get_layout_engine() is not None else "tight"
+    fig.savefig(buf, format="png", bbox_inches=tight, facecolor="white")
     img = Image.open(buf).convert("RGB")
     img = img.quantize(colors=max_colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     out = io.BytesIO()

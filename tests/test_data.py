@@ -172,3 +172,13 @@ def test_cubic_noise_free_and_seeded():
 def test_cubic_bad_arguments_raise(kwargs):
     with pytest.raises(ValueError, match=next(iter(kwargs))):
         cubic_data(**kwargs)
+
+
+def test_digits_file_reader_equals_sklearn():
+    from sklearn.datasets import load_digits as sk_load
+
+    from course_utils.data import _digits_arrays
+
+    X, y = _digits_arrays()
+    X_sk, y_sk = sk_load(return_X_y=True)
+    assert np.array_equal(X, X_sk) and np.array_equal(y, y_sk)

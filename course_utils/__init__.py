@@ -103,6 +103,9 @@ from .plotting import (
     plot_trajectories,
     use_course_style,
 )
+from .reporting import (
+    fmt_diff,
+)
 from .schedules import (
     SCHEDULES,
     as_lambda_lr,
@@ -180,6 +183,7 @@ __all__ = [
     "classify_critical_point",
     "EigenResult",
     "flatten",
+    "fmt_diff",
     "hessian",
     "HessianOperator",
     "hutchinson_trace",

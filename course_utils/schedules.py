@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from .reporting import fmt_diff
+
 __all__ = [
     "constant",
     "step_decay",
@@ -327,9 +329,9 @@ class LrComparison:
 
     def __str__(self) -> str:
         if self.ok:
-            return f"equal at every step (max relative error {self.max_rel_error:.2e})"
+            return f"equal at every step (max relative error {fmt_diff(self.max_rel_error)})"
         return (f"first mismatch at t = {self.first_mismatch}: {self.ours!r} vs {self.theirs!r} "
-                f"(max relative error {self.max_rel_error:.2e})")
+                f"(max relative error {fmt_diff(self.max_rel_error)})")
 
 
 def compare_lrs(ours: Sequence[float], theirs: Sequence[float], rtol: float = 1e-12, atol: float | None = None) -> LrComparison:

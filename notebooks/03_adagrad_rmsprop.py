@@ -56,6 +56,7 @@ from course_utils import (
     Trajectory,
     check_optimizer,
     check_value,
+    fmt_diff,
     load_digits,
     new_figure,
     plot_contour,
@@ -514,7 +515,7 @@ mean_decayed = run_trajectory(valley, MeanSquareAdagrad, burst_start, 300, lr=0.
                               scheduler=lambda opt: torch.optim.lr_scheduler.LambdaLR(opt, lambda k: 1 / math.sqrt(k + 1)))
 torch_adagrad = run_trajectory(valley, torch.optim.Adagrad, burst_start, 300, lr=0.5, eps=0.0)
 print(f"max |mean version with eta / sqrt(t) - torch.optim.Adagrad| over 300 steps: "
-      f"{max_path_difference(mean_decayed, torch_adagrad):.1e}")
+      f"{fmt_diff(max_path_difference(mean_decayed, torch_adagrad))}")
 ada_steps = np.abs(np.diff(torch_adagrad.positions, axis=0)).max()
 print(f"Adagrad's largest step in any coordinate: {ada_steps / 0.5:.3f} x eta")
 

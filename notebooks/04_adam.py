@@ -53,6 +53,7 @@ from course_utils import (
     check_optimizer,
     check_value,
     cubic_data,
+    fmt_diff,
     new_figure,
     pathological,
     plot_contour,
@@ -117,7 +118,7 @@ for lr, start in ((0.05, (-4.0, 6.0)), (0.5, (3.5, 5.0))):
     ours = run_trajectory(pathological, SimpleAdam, start, 200, lr=lr)
     theirs = run_trajectory(pathological, torch.optim.Adam, start, 200, lr=lr)
     print(f"pathological from {start}, lr {lr}: max |SimpleAdam - torch.optim.Adam| over 200 steps "
-          f"= {max_path_difference(ours, theirs):.1e}")
+          f"= {fmt_diff(max_path_difference(ours, theirs))}")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. The first step is $\eta$ per coordinate

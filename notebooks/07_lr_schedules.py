@@ -59,6 +59,7 @@ from course_utils import (
     check_warmup_cosine,
     compare_lrs,
     ewma,
+    fmt_diff,
     get_schedule,
     inverse_time,
     load_digits,
@@ -147,7 +148,7 @@ for name, (key, params, make) in spec.items():
     theirs[name] = torch_lrs(make, BASE, T)
     cmp = compare_lrs(ours[name], theirs[name], rtol=1e-12)
     torch_name = type(make(torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=BASE))).__name__
-    print(f"{name:<17}{torch_name:<30}{cmp.max_rel_error:>20.1e}  {'equal' if cmp else 'DIFFERENT'}")
+    print(f"{name:<17}{torch_name:<30}{fmt_diff(cmp.max_rel_error):>20}  {'equal' if cmp else 'DIFFERENT'}")
 
 # %% slideshow={"slide_type": "subslide"}
 fig, axes = new_figure(3, 3, figsize=(12.0, 8.4), sharex=True)

@@ -57,6 +57,7 @@ from course_utils import (
     check_critical_point_kinds,
     check_power_iteration,
     classify_critical_point,
+    fmt_diff,
     hessian,
     himmelblau,
     hutchinson_trace,
@@ -291,9 +292,9 @@ v = unflatten(torch.randn(n_small, generator=torch.Generator().manual_seed(4), d
 v_flat = torch.cat([t.reshape(-1) for t in v])
 Hv_full = H_small @ v_flat
 Hv_ours = torch.cat([t.reshape(-1) for t in hvp_double_backprop(small_loss, small_params, v)])
-print(f"max |H v (double backprop) - H @ v| = {float((Hv_ours - Hv_full).abs().max()):.1e}  "
+print(f"max |H v (double backprop) - H @ v| = {fmt_diff((Hv_ours - Hv_full).abs().max())}  "
       f"(max |H v| = {float(Hv_full.abs().max()):.3f})")
-print(f"max |course_utils.hvp - H @ v|     = {float((hvp(small_loss, small_params, v_flat) - Hv_full).abs().max()):.1e}")
+print(f"max |course_utils.hvp - H @ v|     = {fmt_diff((hvp(small_loss, small_params, v_flat) - Hv_full).abs().max())}")
 
 # the same with torch.func: forward-over-reverse, jvp(grad f)
 names = [k for k, _ in small.named_parameters()]
@@ -301,8 +302,8 @@ theta = {k: p.detach() for k, p in small.named_parameters()}
 f_small = lambda p: nn.functional.cross_entropy(torch.func.functional_call(small, p, (X_tr,)), y_tr)  # noqa: E731
 Hv_func = hvp_func(f_small, theta, dict(zip(names, v, strict=True)))
 print(f"max |torch.func HVP - H @ v|       = "
-      f"{float((torch.cat([Hv_func[k].reshape(-1) for k in names]) - Hv_full).abs().max()):.1e}")
-print(f"H symmetric: max |H - H^T| = {float((H_small - H_small.T).abs().max()):.1e}")
+      f"{fmt_diff((torch.cat([Hv_func[k].reshape(-1) for k in names]) - Hv_full).abs().max())}")
+print(f"H symmetric: max |H - H^T| = {fmt_diff((H_small - H_small.T).abs().max())}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # **What to notice**: the three ways agree with the full matrix to rounding error ($10^{-16}$ in
@@ -602,7 +603,7 @@ for (method, s), p in paths.items():
               f"{'|y| > 1000 at step ' + str(len(p) - 1):>31}")
         continue
     dev = float((p - ref).norm(dim=1).max())
-    print(f"{method:>7} {s:5.1f} {fmt(p[5]):>18} {fmt(p[20]):>18} {dev:31.1e}")
+    print(f"{method:>7} {s:5.1f} {fmt(p[5]):>18} {fmt(p[20]):>18} {fmt_diff(dev):>31}")
 
 
 # %% slideshow={"slide_type": "subslide"}

@@ -47,3 +47,12 @@ def test_figure_png_is_a_small_palette_png():
     fig.savefig(full, format="png", bbox_inches="tight")
     assert len(data) < len(full.getvalue())
     assert figure_png(new_figure()[0].__class__()) is None  # a figure without axes shows nothing
+
+
+def test_fmt_diff_hides_rounding_noise_only():
+    from course_utils import fmt_diff
+
+    assert fmt_diff(1.1e-16) == fmt_diff(2.2e-16) == fmt_diff(0.0) == "< 1e-12"
+    assert fmt_diff(-3.21e-5) == "3.2e-05"
+    assert fmt_diff(1e-9, floor=1e-6) == "< 1e-6"
+    assert fmt_diff(2e-12) == "2.0e-12"

@@ -11,7 +11,7 @@ import torch
 
 from .plotting import use_course_style
 
-__all__ = ["seed_everything", "setup_notebook", "default_device", "figure_png"]
+__all__ = ["seed_everything", "setup_notebook", "default_device", "figure_png", "palette_png"]
 
 
 def seed_everything(seed: int = 0) -> None:
@@ -46,24 +46,48 @@ def _inline_png() -> None:
 
 
 def figure_png(fig, max_colors: int = 256) -> bytes | None:
-    """PNG bytes of ``fig`` with a palette of at most ``max_colors`` colours.
+    """PNG bytes of ``fig`` at its own ``fig.dpi``, on white, with at most ``max_colors`` colours.
 
     Plots use few colours, so a palette PNG looks the same as a full-colour one at a third of
     the size: it keeps the committed notebooks small. Returns None for an empty figure.
     """
     if not fig.axes:
         return None
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
-    buf = io.BytesIO()
-    # A figure with a layout engine (every course figure is constrained) already fits its canvas;
-    # "tight" would draw it twice. Others (a student's pyplot figure) are trimmed as usual.
-    tight = None if fig.get_layout_engine() is not None else "tight"
-    fig.savefig(buf, format="png", bbox_inches=tight, facecolor="white")
-    img = Image.open(buf).convert("RGB")
-    img = img.quantize(colors=max_colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    if fig.get_layout_engine() is None:  # e.g. a student's pyplot figure: trimmed as usual
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi="figure", bbox_inches="tight", facecolor="white")
+        img = Image.open(buf).convert("RGB")
+    else:
+        # Every course figure is constrained: one Agg draw lays it out and renders it (savefig
+        # would lay it out in an extra draw), and its pixels are read without a PNG round trip.
+        canvas, face = fig.canvas, fig.get_facecolor()
+        agg = canvas if isinstance(canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+        try:
+            fig.set_facecolor("white")
+            agg.draw()
+            img = Image.fromarray(np.asarray(agg.buffer_rgba())[..., :3])
+        finally:
+            fig.set_facecolor(face)
+            if agg is not canvas:
+                fig.set_canvas(canvas)
+    return palette_png(img, max_colors)
+
+
+def palette_png(img, max_colors: int = 256) -> bytes:
+    """PNG bytes of the PIL image ``img`` reduced to a palette of at most ``max_colors`` colours.
+
+    Max coverage keeps white and small patches of colour (a thin line on a large grey contour)
+    exact; median cut spends the palette on the greys and can merge two line colours into one.
+    """
+    from PIL import Image
+
+    img = img.convert("RGB").quantize(colors=max_colors, method=Image.Quantize.MAXCOVERAGE,
+                                      dither=Image.Dither.NONE)
     out = io.BytesIO()
-    img.save(out, format="PNG", optimize=True)
+    img.save(out, format="PNG")
     return out.getvalue()
 
 

@@ -49,6 +49,65 @@ def test_figure_png_is_a_small_palette_png():
     assert figure_png(new_figure()[0].__class__()) is None  # a figure without axes shows nothing
 
 
+def test_figure_png_honours_the_figure_dpi_and_paints_white():
+    import io
+
+    from PIL import Image
+
+    from course_utils import new_figure
+    from course_utils.session import figure_png
+
+    fig, ax = new_figure(figsize=(4.0, 3.0))
+    ax.plot([0, 1], [0, 1])
+    fig.set_facecolor((1, 1, 1, 0))  # transparent, as the inline backend makes figures
+    canvas = fig.canvas
+    for dpi in (50, 80):
+        fig.set_dpi(dpi)
+        img = Image.open(io.BytesIO(figure_png(fig))).convert("RGB")
+        assert img.size == (4 * dpi, 3 * dpi)
+        assert img.getpixel((0, 0)) == (255, 255, 255)
+    assert fig.canvas is canvas and fig.get_facecolor() == (1, 1, 1, 0)  # the figure is left as it was
+
+
+def test_figure_png_keeps_thin_lines_in_their_colours():
+    """Three panels of grey contours with thin coloured paths (notebook 02's static explorer):
+    a palette that spends its colours on the greys turns two of the paths into one colour."""
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    from course_utils import PALETTE, new_figure
+    from course_utils.session import palette_png
+
+    fig, axes = new_figure(1, 3, figsize=(12.0, 3.8))
+    x = np.linspace(-2, 2, 100)
+    X, Y = np.meshgrid(x, x)
+    for ax in axes:
+        cs = ax.contourf(X, Y, (X + Y) ** 2 + 50 * (X - Y) ** 2, levels=25, cmap="Greys_r", alpha=0.85)
+        ax.contour(X, Y, (X + Y) ** 2 + 50 * (X - Y) ** 2, levels=cs.levels, colors="white", linewidths=0.4)
+        fig.colorbar(cs, ax=ax)
+        for i, color in enumerate(PALETTE[2::-1]):
+            t = np.linspace(0, 1, 60)
+            ax.plot(-1.5 + 1.5 * t, 1 - 1.2 * t + 0.05 * i * np.sin(40 * t), "-o", color=color,
+                    markersize=2.0, linewidth=1.4, label=str(i))
+        ax.legend(loc="lower right")
+    fig.set_dpi(80)
+    fig.set_facecolor("white")
+    full = FigureCanvasAgg(fig)
+    full.draw()
+    exact = np.asarray(full.buffer_rgba())[..., :3]
+    png = palette_png(Image.fromarray(exact))
+    quantized = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    exact = exact.astype(int)
+    for color in [*PALETTE[:3], "#FFFFFF"]:
+        rgb = [int(color[k:k + 2], 16) for k in (1, 3, 5)]
+        where = (exact == rgb).all(axis=2)
+        assert where.sum() > 50, color
+        assert np.abs(quantized[where] - rgb).max() <= 4, color
+    assert Image.open(io.BytesIO(png)).mode == "P"
+
+
 def test_fmt_diff_hides_rounding_noise_only():
     from course_utils import fmt_diff
 

@@ -96,6 +96,7 @@ from .optim import (
 from .plotting import (
     COURSE_STYLE,
     PALETTE,
+    SparseLogMinorLocator,
     new_figure,
     plot_contour,
     plot_losses,
@@ -228,6 +229,7 @@ __all__ = [
     "COURSE_STYLE",
     "new_figure",
     "PALETTE",
+    "SparseLogMinorLocator",
     "plot_contour",
     "plot_losses",
     "plot_surface",

@@ -77,17 +77,38 @@ def figure_png(fig, max_colors: int = 256) -> bytes | None:
 
 
 def palette_png(img, max_colors: int = 256) -> bytes:
-    """PNG bytes of the PIL image ``img`` reduced to a palette of at most ``max_colors`` colours.
+    """PNG bytes of the PIL image ``img`` with a palette of at most ``max_colors`` of its colours.
 
-    Max coverage keeps white and small patches of colour (a thin line on a large grey contour)
-    exact; median cut spends the palette on the greys and can merge two line colours into one.
+    The palette is picked greedily: the most frequent colour first, then each time the colour
+    that maximises (squared distance to the nearest colour picked so far) x sqrt(its pixel count);
+    every pixel then takes its nearest palette colour. Large areas (white, contour bands) and
+    thin lines keep their exact colours and greys stay grey; PIL's median cut spends the palette
+    on the greys and can merge two line colours into one.
     """
     from PIL import Image
 
-    img = img.convert("RGB").quantize(colors=max_colors, method=Image.Quantize.MAXCOVERAGE,
-                                      dither=Image.Dither.NONE)
+    rgb = np.asarray(img.convert("RGB"))
+    packed = (rgb[..., 0].astype(np.uint32) << 16) | (rgb[..., 1].astype(np.uint32) << 8) | rgb[..., 2]
+    values, inverse, counts = np.unique(packed.ravel(), return_inverse=True, return_counts=True)
+    colors = np.stack([(values >> 16) & 255, (values >> 8) & 255, values & 255], axis=1).astype(np.int64)
+    if len(values) <= max_colors:
+        palette, nearest = colors, np.arange(len(values))
+    else:
+        weight = np.sqrt(counts)
+        picked = [int(np.argmax(counts))]
+        dist = ((colors - colors[picked[0]]) ** 2).sum(axis=1)
+        nearest = np.zeros(len(values), dtype=np.int64)
+        for k in range(1, max_colors):
+            picked.append(int(np.argmax(dist * weight)))
+            d = ((colors - colors[picked[-1]]) ** 2).sum(axis=1)
+            closer = d < dist
+            nearest[closer], dist = k, np.minimum(dist, d)
+        palette = colors[picked]
+    index = nearest[inverse.ravel()].astype(np.uint8).reshape(rgb.shape[:2])
+    out_img = Image.fromarray(index)  # mode "L"; putpalette makes it "P"
+    out_img.putpalette(palette.astype(np.uint8).ravel().tolist())
     out = io.BytesIO()
-    img.save(out, format="PNG")
+    out_img.save(out, format="PNG")
     return out.getvalue()
 
 

@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from course_utils import (
     GD,
     PALETTE,
+    SparseLogMinorLocator,
     himmelblau,
     new_figure,
     pathological,
@@ -70,6 +71,18 @@ def test_losses_from_mapping_and_from_trajectories(trajectories):
     assert [ln.get_label() for ln in ax.get_lines()] == ["a", "b"]
     fig = plot_losses(trajectories)
     assert len(fig.axes[0].get_lines()) == 2
+
+
+def test_log_loss_axis_drops_minor_ticks_only_over_many_decades():
+    loc = SparseLogMinorLocator(max_decades=3)
+    assert {2.0, 3.0, 20.0, 30.0} <= set(np.round(loc.tick_values(1.0, 100.0), 9))
+    assert len(loc.tick_values(1e-6, 1e2)) == 0
+    for values, expect_minor in (([50.0, 20.0, 5.0], True), ([1e2, 1e-3, 1e-6], False)):
+        fig = plot_losses({"a": values}, logy=True)
+        fig.draw_without_rendering()
+        minor = fig.axes[0].yaxis.get_minorticklocs()
+        lo, hi = fig.axes[0].get_ylim()
+        assert (len([t for t in minor if lo <= t <= hi]) > 0) == expect_minor
 
 
 def test_two_panel_figure(trajectories):

@@ -105,7 +105,25 @@ def test_figure_png_keeps_thin_lines_in_their_colours():
         where = (exact == rgb).all(axis=2)
         assert where.sum() > 50, color
         assert np.abs(quantized[where] - rgb).max() <= 4, color
-    assert Image.open(io.BytesIO(png)).mode == "P"
+    grey = (exact[..., 0] == exact[..., 1]) & (exact[..., 1] == exact[..., 2])
+    assert np.abs(quantized[grey] - quantized[grey][:, :1]).max() <= 2  # greys are not tinted
+    assert np.abs(quantized - exact).mean() < 0.5
+    img = Image.open(io.BytesIO(png))
+    assert img.mode == "P" and len(img.getcolors(maxcolors=1000)) <= 256
+
+
+def test_palette_png_is_exact_with_few_colours():
+    import io
+
+    from PIL import Image
+
+    from course_utils.session import palette_png
+
+    rng = np.random.default_rng(0)
+    colours = rng.integers(0, 256, size=(200, 3), dtype=np.uint8)
+    pixels = colours[rng.integers(0, 200, size=(30, 40))]
+    back = np.asarray(Image.open(io.BytesIO(palette_png(Image.fromarray(pixels)))).convert("RGB"))
+    assert np.array_equal(back, pixels)
 
 
 def test_fmt_diff_hides_rounding_noise_only():

@@ -91,13 +91,21 @@ _TEMPLATE = """{%- extends 'index.html.j2' -%}
 </div>
 {%- endblock input %}
 """
+# Printed tables keep their columns: a line wider than the page scrolls instead of wrapping.
+_OUTPUT_CSS = ".jp-OutputArea-output pre { white-space: pre; overflow-x: auto; }\n"
+_PAGE_TEMPLATE = _TEMPLATE + """{% block html_head_css %}
+<style type="text/css">
+""" + _OUTPUT_CSS + """</style>
+{% endblock html_head_css %}
+"""
 # Slides: smaller code and text, and figures no taller than 440 of the slide's 700 pixels.
 _SLIDES_TEMPLATE = _TEMPLATE + """{% block html_head_css %}
 <style type="text/css">
 :root { --jp-code-font-size: 15px; --jp-content-font-size1: 18px; --jp-ui-font-size1: 18px; }
 .reveal .jp-OutputArea-output img { max-height: 440px; max-width: 100%; width: auto; }
+.reveal div.jp-OutputArea-output > pre { font-size: 13px; }
 .reveal .slides h1, .reveal .slides h2, .reveal .slides h3, .reveal .slides h4 { text-transform: none; }
-</style>
+""" + _OUTPUT_CSS + """</style>
 {% endblock html_head_css %}
 """
 
@@ -388,7 +396,7 @@ def _exporter(kind: str, prefix: str):
     from nbconvert.preprocessors import TagRemovePreprocessor
 
     options = dict(
-        extra_loaders=[jinja2.DictLoader({"course.html.j2": _SLIDES_TEMPLATE if kind == "slides" else _TEMPLATE})],
+        extra_loaders=[jinja2.DictLoader({"course.html.j2": _SLIDES_TEMPLATE if kind == "slides" else _PAGE_TEMPLATE})],
         template_file="course.html.j2",
         embed_images=True,
         **asset_urls(prefix),

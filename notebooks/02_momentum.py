@@ -296,13 +296,14 @@ def halve_every_10(opt):
     return torch.optim.lr_scheduler.StepLR(opt, step_size=10, gamma=0.5)
 
 
+print(f"{'schedule':>21} {'lr inside vs torch, max |diff|':>30} {'averaging form vs torch < 1e-12':>31} "
+      f"{'final loss torch':>16} {'lr inside':>9}")
 for schedule_name, schedule in [("constant lr", None), ("StepLR, x0.5 every 10", halve_every_10)]:
     sgd = run_trajectory(ravine, torch.optim.SGD, start, 40, lr=0.01, momentum=0.9, scheduler=schedule)
     inside = run_trajectory(ravine, LrInsideMomentum, start, 40, lr=0.01, momentum=0.9, scheduler=schedule)
     ema = run_trajectory(ravine, EMAMomentum, start, 40, lr=0.1, beta=0.9, scheduler=schedule)
-    print(f"{schedule_name:>22}: lr inside vs torch max |diff| = {np.abs(inside.positions - sgd.positions).max():.4f}, "
-          f"averaging form vs torch < 1e-12: {np.abs(ema.positions - sgd.positions).max() < 1e-12};  "
-          f"final loss torch {sgd.final_loss:.4f}, lr inside {inside.final_loss:.4f}")
+    print(f"{schedule_name:>21} {np.abs(inside.positions - sgd.positions).max():30.4f} "
+          f"{str(np.abs(ema.positions - sgd.positions).max() < 1e-12):>31} {sgd.final_loss:16.4f} {inside.final_loss:9.4f}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # **What to notice:** with a constant learning rate all three forms coincide. Under the schedule

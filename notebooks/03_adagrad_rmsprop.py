@@ -340,14 +340,12 @@ for eps in (0.0, 1e-8):
     torch.manual_seed(0)
     model = torch.nn.Linear(64, 10).double()
     opt = SimpleRMSProp(model.parameters(), lr=0.01, eps=eps)
-    report = []
     for t in range(1, 4):
         opt.zero_grad()
         loss = torch.nn.functional.cross_entropy(model(X), y)
         loss.backward()
         opt.step()
-        report.append(f"step {t}: loss before it {loss.item():.4f}, nan weights after it {int(model.weight.isnan().sum())}")
-    print(f"eps = {eps:g}:  " + ";  ".join(report))
+        print(f"eps = {eps:<5g}  step {t}:  loss before the step {loss.item():6.4f},  nan weights after it {int(model.weight.isnan().sum()):3d}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # **What to notice:** with $\epsilon = 0$ the first step turns the 40 weights of the always-zero

@@ -355,3 +355,14 @@ def test_build_fails_naming_the_notebook_and_the_cell(tmp_path, capsys):
     assert "print(critical_lr)" in err
     with pytest.raises(BuildError):
         build_course([py.with_suffix(".ipynb")], tmp_path / "again", need_node_modules(), log=lambda _: None)
+
+
+def test_printed_tables_keep_their_columns(built):
+    """JupyterLab's CSS wraps long output lines (``pre-wrap``, ``break-all``), which tears a
+    printed table apart on a slide; the course's CSS, last in the page, keeps lines whole."""
+    out, notebooks = built
+    for page in [out / "html" / f"{notebooks[0].stem}.html", out / "slides" / f"{notebooks[0].stem}.slides.html"]:
+        text = page.read_text(encoding="utf-8")
+        rules = re.findall(r"\.jp-OutputArea-output pre\s*\{([^}]*)\}", text)
+        white_space = [m.group(1) for r in rules for m in [re.search(r"white-space:\s*([\w-]+)", r)] if m]
+        assert white_space and white_space[-1] == "pre", (page.name, white_space)

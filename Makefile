@@ -8,11 +8,12 @@ STAMP      := $(VENV)/.installed
 JOBS       ?= 2
 NBVAL      := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help env test unit pairs nbval course check lab sync clean
+.PHONY: help env test unit pairs nbval perturb course check lab sync clean
 
 help:
 	@echo "make course  build pages, slides and student editions into _build/ (creates .venv if missing)"
 	@echo "make test    unit tests, pair check and nbval on every notebook (creates .venv if missing)"
+	@echo "make perturb nbval on every notebook under two simulated other CPUs (last bits moved)"
 	@echo "make check   pairs in sync, notebook anatomy, no committed file over 1 MB"
 	@echo "make lab     open the course in JupyterLab"
 	@echo "make sync    sync .py/.ipynb pairs and re-execute the stale notebooks"
@@ -38,6 +39,15 @@ unit: $(STAMP)
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest $(NBVAL) -n $(JOBS) --dist loadfile -q notebooks
+
+# The perturbation check: the committed outputs must survive what another CPU does to the last bits
+# of floating point (course_utils/numerics.py): one pass flips the lowest bit of every reduction,
+# transcendental function and random draw; the other rounds them up, with PyTorch's unvectorised
+# kernels and two threads.
+perturb: $(STAMP)
+	COURSE_NUMERICS=flip $(BIN)/python -m pytest $(NBVAL) -n $(JOBS) --dist loadfile -q notebooks
+	COURSE_NUMERICS=up ATEN_CPU_CAPABILITY=default COURSE_THREADS=2 \
+	  $(BIN)/python -m pytest $(NBVAL) -n $(JOBS) --dist loadfile -q notebooks
 
 # Offline copies of reveal.js, MathJax 2, require.js and jQuery for _build/ (versions in package-lock.json).
 node_modules: package.json package-lock.json

@@ -112,16 +112,31 @@ def palette_png(img, max_colors: int = 256) -> bytes:
     return out.getvalue()
 
 
+_NUMERICS = None  # the active LastBitNudge, if COURSE_NUMERICS asked for one
+
+
 def setup_notebook(seed: int = 0, threads: int | None = 1) -> torch.device:
     """Seed the RNGs, apply the course plot style, fix the thread count, return the device.
 
-    One thread by default keeps floating-point reductions, and so printed numbers, the same
-    on every machine; pass ``threads=None`` to leave PyTorch's choice.
+    One thread by default keeps floating-point reductions in one order from run to run; pass
+    ``threads=None`` to leave PyTorch's choice. For the perturbation check (``make perturb``),
+    ``COURSE_THREADS`` overrides the thread count and ``COURSE_NUMERICS=flip`` or ``up`` moves
+    the last bit of every reduction, transcendental function and random draw
+    (`course_utils.numerics`), as another CPU would.
     """
+    global _NUMERICS
     _inline_png()
     seed_everything(seed)
+    if os.environ.get("COURSE_THREADS"):
+        threads = int(os.environ["COURSE_THREADS"])
     if threads is not None:
         torch.set_num_threads(threads)
+    if _NUMERICS is None:
+        from .numerics import numerics_from_env
+
+        _NUMERICS = numerics_from_env()
+        if _NUMERICS is not None:
+            _NUMERICS.__enter__()  # stays on for the rest of the kernel's life
     use_course_style()
     np.set_printoptions(precision=4, suppress=True)
     torch.set_printoptions(precision=4, sci_mode=False)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import course_utils.optim as ours
 from course_utils import OptimizerBase, check_optimizer
-from course_utils.checks import DEFAULT_PROBLEMS, _run
+from course_utils.checks.optimizer import DEFAULT_PROBLEMS, _run
 from course_utils.mistakes import (
     DEFAULT_CONFIGS,
     KNOWN_MISTAKES,

@@ -7,12 +7,12 @@ from hypothesis import strategies as st
 from torch.utils.data import DataLoader, RandomSampler
 
 from course_utils.checks import (
-    _accumulate,
     check_accumulation,
     check_loader,
     check_minibatch_variance,
     minibatch_gradient_variance,
 )
+from course_utils.checks.nb05_sgd_minibatch import _accumulate
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,32 @@
+"""Exercise checkers. Each returns a `CheckResult`: a notebook cell that ends with a check shows
+PASS, or FAIL with what went wrong and a hint. A solution that is still a stub
+(``raise NotImplementedError``) is reported as "not implemented yet", never as a crash.
+
+``core`` holds the verdicts and the guard, ``optimizer`` the optimizer grader, and one module per
+notebook holds that notebook's checks. Every public name of every module is re-exported here.
+"""
+
+from . import (
+    core,
+    nb00_gradient_descent,
+    nb01_ewma,
+    nb02_momentum,
+    nb05_sgd_minibatch,
+    nb06_lr_finder,
+    nb07_lr_schedules,
+    nb08_hessian,
+    optimizer,
+)
+from .core import *  # noqa: F403
+from .nb00_gradient_descent import *  # noqa: F403
+from .nb01_ewma import *  # noqa: F403
+from .nb02_momentum import *  # noqa: F403
+from .nb05_sgd_minibatch import *  # noqa: F403
+from .nb06_lr_finder import *  # noqa: F403
+from .nb07_lr_schedules import *  # noqa: F403
+from .nb08_hessian import *  # noqa: F403
+from .optimizer import *  # noqa: F403
+
+MODULES = (core, optimizer, nb00_gradient_descent, nb01_ewma, nb02_momentum, nb05_sgd_minibatch,
+           nb06_lr_finder, nb07_lr_schedules, nb08_hessian)
+__all__ = [name for module in MODULES for name in module.__all__]

@@ -1,0 +1,179 @@
+"""Checks of notebook 02 (momentum): which trajectory is which; a torch config equal to the EMA form."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..landscapes import Landscape, pathological, quadratic
+from ..trajectory import run_trajectory
+from .core import ERROR, FAIL, PASS, CheckResult, guard
+
+__all__ = [
+    "MOMENTUM_QUIZ_TRUTH",
+    "check_ema_torch_config",
+    "check_momentum_quiz",
+    "momentum_quiz",
+]
+
+
+_QUIZ_NAMES = {
+    "gd": "GD", "gradient descent": "GD", "sgd": "GD", "plain": "GD",
+    "momentum": "momentum", "heavy ball": "momentum", "heavy-ball": "momentum", "polyak": "momentum",
+    "classical momentum": "momentum", "hb": "momentum",
+    "nesterov": "Nesterov", "nag": "Nesterov", "nesterov momentum": "Nesterov",
+}
+MOMENTUM_QUIZ_TRUTH = {"A": "Nesterov", "B": "GD", "C": "momentum"}
+
+
+def momentum_quiz(steps: int = 40) -> tuple[Landscape, dict[str, Any]]:
+    """The three unlabelled runs of notebook 02's quiz: GD, heavy-ball momentum and Nesterov, all
+    with lr = 0.03 (and momentum 0.85) from (-1.6, 1.2) on a rotated quadratic with kappa = 20,
+    as torch.optim.SGD runs. Returns the landscape and ``{"A": Trajectory, "B": ..., "C": ...}``."""
+    land = quadratic((1.0, 20.0), angle=math.pi / 6)
+    start, lr, mu = (-1.6, 1.2), 0.03, 0.85
+    hps = {"GD": {}, "momentum": {"momentum": mu}, "Nesterov": {"momentum": mu, "nesterov": True}}
+    runs = {}
+    for letter, name in MOMENTUM_QUIZ_TRUTH.items():
+        runs[letter] = run_trajectory(land, torch.optim.SGD, start, steps, lr=lr, label=letter, **hps[name])
+    return land, runs
+
+
+def _quiz_answer(answer: Any) -> dict[str, str]:
+    """Normalise ``{"A": "GD", ...}``, or three names in the order A, B, C (a sequence or a string)."""
+    if isinstance(answer, str):
+        parts = [p.strip() for p in answer.replace(";", ",").split(",")] if "," in answer or ";" in answer \
+            else answer.split()
+        answer = list(parts)
+    if isinstance(answer, dict):
+        items = {str(k).strip().upper(): v for k, v in answer.items()}
+    else:
+        items = dict(zip("ABC", list(answer), strict=False))
+    out = {}
+    for letter in "ABC":
+        if letter not in items or items[letter] is None:
+            raise ValueError(f"no answer for trajectory {letter}")
+        name = str(items[letter]).strip().lower()
+        if name not in _QUIZ_NAMES:
+            raise ValueError(f"{items[letter]!r} (for {letter}) is not one of 'GD', 'momentum', 'Nesterov'")
+        out[letter] = _QUIZ_NAMES[name]
+    return out
+
+
+def check_momentum_quiz(answer: Any) -> CheckResult:
+    """``answer`` names the optimizer behind each of the quiz's trajectories A, B, C:
+    ``{"A": "GD" | "momentum" | "Nesterov", ...}`` or three names in the order A, B, C."""
+    title = "which trajectory is which"
+
+    def body() -> CheckResult:
+        if answer is None or answer is Ellipsis:
+            raise NotImplementedError
+        try:
+            got = _quiz_answer(answer)
+        except ValueError as exc:
+            return CheckResult(FAIL, title, str(exc), 'answer like {"A": "GD", "B": "momentum", "C": "Nesterov"}.')
+        if sorted(got.values()) != sorted(MOMENTUM_QUIZ_TRUTH.values()):
+            return CheckResult(FAIL, title, f"you used {sorted(got.values())}",
+                               "each of GD, momentum and Nesterov appears exactly once.")
+        if got == MOMENTUM_QUIZ_TRUTH:
+            return CheckResult(PASS, title, ", ".join(f"{k} is {v}" for k, v in got.items()) + ".")
+        wrong = [k for k in "ABC" if got[k] != MOMENTUM_QUIZ_TRUTH[k]]
+        truth_wrong = {MOMENTUM_QUIZ_TRUTH[k] for k in wrong}
+        if "GD" in truth_wrong:
+            hint = ("GD has no memory: each step follows the current gradient, and with lr * lambda_max = 0.6 < 1 "
+                    "it never crosses the valley floor, so its loss falls at every step and it creeps slowly. "
+                    "Count the steps where each loss curve goes up.")
+        else:
+            hint = ("both momentum methods carry velocity and overshoot; Nesterov takes its gradient at the "
+                    "look-ahead point theta + mu * v, so it brakes before it reaches the far wall: smaller "
+                    "swings across the ravine and a lower loss after 40 steps.")
+        return CheckResult(FAIL, title, f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not right.", hint)
+
+    return guard(title, body)
+
+
+class _EMAMomentum(torch.optim.Optimizer):
+    """The averaging form: m_0 = 0, m_t = beta m_{t-1} + (1 - beta) g_t, theta <- theta - eta m_t."""
+
+    def __init__(self, params, eta: float, beta: float) -> None:
+        super().__init__(params, {"eta": eta, "beta": beta})
+
+    @torch.no_grad()
+    def step(self, closure=None):  # type: ignore[override]
+        for group in self.param_groups:
+            for p in group["params"]:
+                m = self.state[p].setdefault("m", torch.zeros_like(p))
+                m.mul_(group["beta"]).add_(p.grad, alpha=1 - group["beta"])
+                p.add_(m, alpha=-group["eta"])
+
+
+def _landscape_path(land: Landscape, start: Sequence[float], make_opt: Callable[[list], Any],
+                    steps: int = 30) -> np.ndarray:
+    """Positions (steps + 1, 2) of ``make_opt([w])`` on ``land`` from ``start``, in float64."""
+    w = torch.tensor(list(start), dtype=torch.float64, requires_grad=True)
+    opt = make_opt([w])
+    path = [w.detach().clone()]
+    for _ in range(steps):
+        opt.zero_grad()
+        land(w[0], w[1]).backward()
+        opt.step()
+        path.append(w.detach().clone())
+    return torch.stack(path).numpy()
+
+
+def check_ema_torch_config(config: Any, eta: float = 0.1, beta: float = 0.9) -> CheckResult:
+    """``config``: keyword arguments of ``torch.optim.SGD`` that reproduce the averaging form
+    m_t = beta m_{t-1} + (1 - beta) g_t (m_0 = 0), theta <- theta - eta m_t, at every step."""
+    title = f"torch.optim.SGD settings equal to the averaging form (eta = {eta:g}, beta = {beta:g})"
+
+    def body() -> CheckResult:
+        if config is None or config is Ellipsis:
+            raise NotImplementedError
+        if not isinstance(config, dict):
+            return CheckResult(FAIL, title, f"expected a dict of SGD keyword arguments, got {type(config).__name__}",
+                               'e.g. {"lr": ..., "momentum": ...}')
+        kw = dict(config)
+        problems = [(quadratic((1.0, 10.0), angle=0.5), (-1.5, 1.0)), (pathological, (-2.0, 3.0))]
+        for land, start in problems:
+            ref = _landscape_path(land, start, lambda ps: _EMAMomentum(ps, eta, beta))
+            try:
+                mine = _landscape_path(land, start, lambda ps: torch.optim.SGD(ps, **kw))
+            except Exception as exc:  # e.g. an argument torch does not know
+                return CheckResult(ERROR, title, f"torch.optim.SGD(**config) raised {type(exc).__name__}: {exc}")
+            diff = np.abs(mine - ref).max(axis=1)
+            bad = np.flatnonzero(~(diff <= 1e-12 + 1e-9 * np.abs(ref).max(axis=1)))
+            if len(bad) == 0:
+                continue
+            t = int(bad[0])
+            msg = f"on {land.name} from {start} the paths part at step {t} (|difference| = {diff[t]:.3g})"
+            return CheckResult(FAIL, title, msg, _ema_config_hint(kw, eta, beta, t))
+        return CheckResult(PASS, title, f"torch.optim.SGD(**{kw}) follows the averaging form step for step, "
+                           "from the very first step.")
+
+    return guard(title, body)
+
+
+def _ema_config_hint(kw: dict[str, Any], eta: float, beta: float, t: int) -> str:
+    lr, mu = float(kw.get("lr", 1e-3)), float(kw.get("momentum", 0.0))
+    damp, nesterov = float(kw.get("dampening", 0.0)), bool(kw.get("nesterov", False))
+    if not math.isclose(mu, beta, rel_tol=1e-9):
+        return f"the buffer must forget at the same rate as the average: momentum = beta = {beta:g}."
+    if nesterov:
+        return "the averaging form has no look-ahead: leave nesterov=False."
+    if math.isclose(damp, beta, rel_tol=1e-9) and math.isclose(lr, eta, rel_tol=1e-9):
+        return (f"close, but torch starts the buffer at b_1 = g_1 and applies dampening only from step 2, "
+                f"so your first step is eta * g_1, 1/(1 - beta) = {1 / (1 - beta):.3g} times the averaging "
+                "form's eta (1 - beta) g_1 (which starts from m_0 = 0). Keep dampening = 0 and move the "
+                "factor (1 - beta) into lr.")
+    if damp == 0 and math.isclose(lr, eta, rel_tol=1e-9):
+        return (f"with dampening = 0 torch's buffer is b_t = sum of beta^(t-k) g_k = m_t / (1 - beta): "
+                f"your steps are {1 / (1 - beta):.3g} times too long. Scale lr.")
+    if damp != 0:
+        return ("with dampening > 0 the first buffer (b_1 = g_1, undampened) and the later ones are scaled "
+                "differently, so no lr can fix every step: use dampening = 0.")
+    return ("the averaging form's step is eta * m_t with m_t = (1 - beta) * b_t, where b_t is torch's "
+            "buffer (dampening = 0): which lr makes lr * b_t equal eta * m_t?")

@@ -112,7 +112,7 @@ def fixed_logger(landscape, optimizer_cls, start, steps, **hp):
 def test_check_trajectory_logger():
     assert check_trajectory_logger(fixed_logger).passed
     bad = check_trajectory_logger(buggy_logger)
-    assert bad.status == "FAIL" and "before" in bad.hint
+    assert bad.status == "FAIL" and "which point" in bad.hint
 
 
 class MyGD(OptimizerBase):

@@ -537,15 +537,15 @@ distance_curves_figure(kappa=100)
 # ball, at $\lambda = \mu$ for Nesterov), and a double root gives
 #
 # $$
-# e_{t,i} = (c_{1,i} + c_{2,i}\, t)\, z_i^t, \qquad c_{1,i} = e_{0,i}, \quad c_{2,i} = e_{1,i}/z_i - e_{0,i},
+# e_{t,i} = e_{0,i}\,(1 + \xi_i\, t)\, z_i^t, \qquad \xi_i = \frac{e_{1,i}}{z_i\, e_{0,i}} - 1,
 # $$
 #
-# not $e_{0,i}\,\rho^t$. The linear factor costs $\ln(1 + c_{2,i}t/c_{1,i})/\ln(1/\rho)$ extra steps. We
+# not $e_{0,i}\,\rho^t$. The linear factor costs $\ln(1 + \xi_i t)/\ln(1/\rho)$ extra steps. We
 # evaluate this closed form, from the first step $e_{1,i}$ of each method, and count its steps to tol.
 
 # %% slideshow={"slide_type": "subslide"}
 def double_root_model(H, start, lr, beta, nesterov):
-    """Per eigen-direction: (component e_0, double root z, c2 / c1) of e_t = (c1 + c2 t) z^t."""
+    """Per eigen-direction: (eigenvalue, component e_0, double root z, xi) of e_t = e_0 (1 + xi t) z^t."""
     lams, Q = torch.linalg.eigh(H)
     e0 = Q.T @ torch.tensor(start, dtype=torch.float64)  # the start in the eigenbasis
     model = []
@@ -560,7 +560,7 @@ def double_root_model(H, start, lr, beta, nesterov):
 
 def model_distance(model, t):
     """||e_t|| from the closed form, for t >= 2 (a direction with z = 0 is exactly 0 from t = 2 on)."""
-    return math.sqrt(sum((e * (1 + ratio * t) * z**t) ** 2 for _, e, z, ratio in model if abs(z) > 1e-9))
+    return math.sqrt(sum((e * (1 + xi * t) * z**t) ** 2 for _, e, z, xi in model if abs(z) > 1e-9))
 
 
 print(f"{'kappa':>5} {'method':>10} {'ln(r0/tol)/ln(1/rho)':>20} {'double-root model':>17} {'measured':>8}")
@@ -578,19 +578,19 @@ for kappa in kappas:
 
 # %%
 H = hessian((1.0, 1000.0), math.pi / 6)
-print(f"{'method':>10} {'lambda':>6} {'|e_0|':>6} {'root z':>8} {'c2/c1':>7} {'extra steps':>11} "
+print(f"{'method':>10} {'lambda':>6} {'|e_0|':>6} {'root z':>8} {'xi':>7} {'extra steps':>11} "
       f"{'|e_0| < r0':>10} {'total':>6}")
 for method in ("heavy ball", "Nesterov"):
     hp, rho = best_settings(1.0, 1000.0)[method]
-    for lam, e, z, ratio in double_root_model(H, start, hp["lr"], hp["momentum"], hp.get("nesterov", False)):
+    for lam, e, z, xi in double_root_model(H, start, hp["lr"], hp["momentum"], hp.get("nesterov", False)):
         if abs(z) < 1e-9:
             print(f"{method:>10} {lam:6.0f} {abs(e):6.3f} {'0':>8}   (a double root at 0: gone after two steps)")
             continue
-        t = next(t for t in range(100_000) if abs(e * (1 + ratio * t) * z**t) < tol)  # this direction alone
-        extra = math.log(1 + ratio * t) / math.log(1 / rho)
+        t = next(t for t in range(100_000) if abs(e * (1 + xi * t) * z**t) < tol)  # this direction alone
+        extra = math.log(1 + xi * t) / math.log(1 / rho)
         closer = math.log(r0 / abs(e)) / math.log(1 / rho)
         naive = math.log(r0 / tol) / math.log(1 / rho)
-        print(f"{method:>10} {lam:6.0f} {abs(e):6.3f} {z:+8.4f} {ratio:7.4f} {extra:+11.1f} "
+        print(f"{method:>10} {lam:6.0f} {abs(e):6.3f} {z:+8.4f} {xi:7.4f} {extra:+11.1f} "
               f"{-closer:+10.1f} {naive + extra - closer:6.1f}")
 lr_hb = best_settings(1.0, 1000.0)["heavy ball"][0]["lr"]
 print(f"heavy ball: lr * L = {lr_hb * 1000:.2f}, so its first step multiplies the steep error by "
@@ -601,9 +601,9 @@ print(f"heavy ball: lr * L = {lr_hb * 1000:.2f}, so its first step multiplies th
 # - The double-root model reproduces every measured count exactly: the gap is the $t\,z^t$ term,
 #   not rounding or a bad tuning.
 # - Heavy ball: the steep direction ($\lambda = 1000$) dominates. Its first step, a full $\text{lr}\, g_1$
-#   with $\text{lr}\cdot L = 3.76$, multiplies the steep error by $-2.76$; hence $c_2/c_1 = 1.9387$
+#   with $\text{lr}\cdot L = 3.76$, multiplies the steep error by $-2.76$; hence $\xi = 1.9387$
 #   and 102.1 extra steps, minus 1.7 because that component is 1.616, not $r_0 = 1.8028$.
-# - Nesterov: the steep direction is gone after two steps; along $\lambda = 1$, $c_2/c_1 = 0.0307$ adds
+# - Nesterov: the steep direction is gone after two steps; along $\lambda = 1$, $\xi = 0.0307$ adds
 #   87.5 steps, and the start's smaller component there (0.799) saves 25.3.
 
 # %% [markdown] slideshow={"slide_type": "slide"}

@@ -79,8 +79,8 @@ def test_ema_config_passes_for_lr_eta_times_one_minus_beta(eta, beta):
 
 @pytest.mark.parametrize("config, hint", [
     ({"lr": 0.1, "momentum": 0.9, "dampening": 0.9}, "b_1 = g_1"),
-    ({"lr": 0.1, "momentum": 0.9}, "times too long"),
-    ({"lr": 0.01, "momentum": 0.8}, "momentum = beta"),
+    ({"lr": 0.1, "momentum": 0.9}, "without the average's factor"),
+    ({"lr": 0.01, "momentum": 0.8}, "same rate"),
     ({"lr": 0.01, "momentum": 0.9, "nesterov": True}, "no look-ahead"),
     ({"lr": 0.01, "momentum": 0.9, "dampening": 0.5}, "use dampening = 0"),
     ({"lr": 0.02, "momentum": 0.9}, "which lr"),

@@ -10,7 +10,10 @@ from .averages import (
     ewma_weights,
 )
 from .checks import (
+    DEFAULT_CONFIGS,
+    KNOWN_MISTAKES,
     CheckResult,
+    Mutant,
     check_accumulation,
     check_bias_steps,
     check_critical_lr,
@@ -77,11 +80,6 @@ from .lr_finder import (
     plot_lr_finder,
     suggest_lrs,
     valley_index,
-)
-from .mistakes import (
-    DEFAULT_CONFIGS,
-    KNOWN_MISTAKES,
-    Mutant,
 )
 from .optim import (
     GD,

@@ -104,25 +104,25 @@ class _EMAMomentum(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure=None):  # type: ignore[override]
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
         for group in self.param_groups:
             for p in group["params"]:
+                if p.grad is None:
+                    continue
                 m = self.state[p].setdefault("m", torch.zeros_like(p))
                 m.mul_(group["beta"]).add_(p.grad, alpha=1 - group["beta"])
                 p.add_(m, alpha=-group["eta"])
+        return loss
 
 
 def _landscape_path(land: Landscape, start: Sequence[float], make_opt: Callable[[list], Any],
                     steps: int = 30) -> np.ndarray:
-    """Positions (steps + 1, 2) of ``make_opt([w])`` on ``land`` from ``start``, in float64."""
-    w = torch.tensor(list(start), dtype=torch.float64, requires_grad=True)
-    opt = make_opt([w])
-    path = [w.detach().clone()]
-    for _ in range(steps):
-        opt.zero_grad()
-        land(w[0], w[1]).backward()
-        opt.step()
-        path.append(w.detach().clone())
-    return torch.stack(path).numpy()
+    """Positions (steps + 1, 2) of ``make_opt([w])`` on ``land`` from ``start``, in float64,
+    every step taken (a run that blows up keeps its nan/inf points)."""
+    return run_trajectory(land, make_opt, start, steps, label="", stop_on_divergence=False).positions
 
 
 def check_ema_torch_config(config: Any, eta: float = 0.1, beta: float = 0.9) -> CheckResult:

@@ -7,12 +7,15 @@ TORCH_SPEC ?= torch==2.13.0
 STAMP      := $(VENV)/.installed
 JOBS       ?= 2
 NBVAL      := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+# Outputs are compared on the CPU on every machine: a GPU (TF32, other kernels) prints other numbers.
+ON_CPU     := COURSE_DEVICE=cpu
 
-.PHONY: help env test unit pairs nbval perturb course check lab sync clean
+.PHONY: help env test unit slow nbval perturb ci course check lab sync clean
 
 help:
 	@echo "make course  build pages, slides and student editions into _build/ (creates .venv if missing)"
 	@echo "make test    unit tests, pair check and nbval on every notebook (creates .venv if missing)"
+	@echo "make slow    the slow tests: student editions executed, browser tests, nbval sensitivity"
 	@echo "make perturb nbval on every notebook under two simulated other CPUs (last bits moved)"
 	@echo "make check   pairs in sync, notebook anatomy, no committed file over 1 MB"
 	@echo "make lab     open the course in JupyterLab"
@@ -31,22 +34,28 @@ env: $(STAMP)
 
 test: $(STAMP) node_modules
 	$(BIN)/optim-course check
-	$(BIN)/python -m pytest tests -n $(JOBS) -q
-	$(BIN)/python -m pytest $(NBVAL) -n $(JOBS) --dist loadfile -q notebooks
+	$(BIN)/python -m pytest tests -n $(JOBS) -q -m "not slow"
+	$(ON_CPU) $(BIN)/python -m pytest $(NBVAL) -n $(JOBS) --dist loadfile -q notebooks
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests -n $(JOBS) -q
+	$(BIN)/python -m pytest tests -n $(JOBS) -q -m "not slow"
+
+slow: $(STAMP) node_modules
+	$(ON_CPU) $(BIN)/python -m pytest tests -n $(JOBS) -q -m slow
 
 nbval: $(STAMP)
-	$(BIN)/python -m pytest $(NBVAL) -n $(JOBS) --dist loadfile -q notebooks
+	$(ON_CPU) $(BIN)/python -m pytest $(NBVAL) -n $(JOBS) --dist loadfile -q notebooks
+
+# What CI runs (.ci/run): everything.
+ci: test perturb slow
 
 # The perturbation check: the committed outputs must survive what another CPU does to the last bits
 # of floating point (course_utils/numerics.py): one pass flips the lowest bit of every reduction,
 # transcendental function and random draw; the other rounds them up, with PyTorch's unvectorised
 # kernels and two threads.
 perturb: $(STAMP)
-	COURSE_NUMERICS=flip $(BIN)/python -m pytest $(NBVAL) -n $(JOBS) --dist loadfile -q notebooks
-	COURSE_NUMERICS=up ATEN_CPU_CAPABILITY=default COURSE_THREADS=2 \
+	$(ON_CPU) COURSE_NUMERICS=flip $(BIN)/python -m pytest $(NBVAL) -n $(JOBS) --dist loadfile -q notebooks
+	$(ON_CPU) COURSE_NUMERICS=up ATEN_CPU_CAPABILITY=default COURSE_THREADS=2 \
 	  $(BIN)/python -m pytest $(NBVAL) -n $(JOBS) --dist loadfile -q notebooks
 
 # Offline copies of reveal.js, MathJax 2, require.js and jQuery for _build/ (versions in package-lock.json).

@@ -37,6 +37,8 @@ from _course_fixture import (
 
 from course_utils.authoring.build import build_course
 
+pytestmark = pytest.mark.slow  # executes notebooks / drives a browser: `make slow` and CI
+
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from ..landscapes import Landscape, pathological, quadratic
+from ..optim import OptimizerBase
 from ..trajectory import run_trajectory
 from .core import ERROR, FAIL, PASS, CheckResult, guard
 
@@ -96,26 +97,20 @@ def check_momentum_quiz(answer: Any) -> CheckResult:
     return guard(title, body)
 
 
-class _EMAMomentum(torch.optim.Optimizer):
+class _EMAMomentum(OptimizerBase):
     """The averaging form: m_0 = 0, m_t = beta m_{t-1} + (1 - beta) g_t, theta <- theta - eta m_t."""
 
-    def __init__(self, params, eta: float, beta: float) -> None:
-        super().__init__(params, {"eta": eta, "beta": beta})
+    defaults_ = {"eta": 0.1, "beta": 0.9}
 
-    @torch.no_grad()
-    def step(self, closure=None):  # type: ignore[override]
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                m = self.state[p].setdefault("m", torch.zeros_like(p))
-                m.mul_(group["beta"]).add_(p.grad, alpha=1 - group["beta"])
-                p.add_(m, alpha=-group["eta"])
-        return loss
+    def __init__(self, params, eta: float, beta: float) -> None:
+        super().__init__(params, eta=eta, beta=beta)
+
+    def init_state(self, p, state, group):
+        state["m"] = torch.zeros_like(p)
+
+    def update_param(self, p, grad, state, group):
+        state["m"].mul_(group["beta"]).add_(grad, alpha=1 - group["beta"])
+        p.add_(state["m"], alpha=-group["eta"])
 
 
 def _landscape_path(land: Landscape, start: Sequence[float], make_opt: Callable[[list], Any],

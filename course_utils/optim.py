@@ -160,7 +160,6 @@ class OptimizerBase(torch.optim.Optimizer):
         return loss
 
 
-
 EpsRule = Literal["outside_sqrt", "inside_sqrt", "none"]
 
 
@@ -284,14 +283,14 @@ class Adagrad(OptimizerBase):
                 p.mul_(1 - group["lr"] * wd)
             else:
                 grad = grad.add(p, alpha=wd)
-        lr_t = group["lr"] / (1 + (t - 1 + self.lr_decay_offset) * group["lr_decay"])
+        lr_t = group["lr"] / (1 + (t - 1 + self.lr_decay_offset) * group["lr_decay"])  # eta_t
         squared = raw if self.weight_decay_rule == "not_accumulated" else grad
-        s_used = s.clone() if self.accumulate == "after" else s
-        s.addcmul_(squared, squared)
-        if self.accumulate == "mean":
+        s_used = s.clone() if self.accumulate == "after" else s  # "after", a mistake: s_{t-1}
+        s.addcmul_(squared, squared)  # s_t = s_{t-1} + g^2
+        if self.accumulate == "mean":  # a mistake: s_t / t
             s_used = s / t
-        std = _root_plus_eps(s_used, group["eps"], self.eps_rule, self.take_sqrt)
-        p.addcdiv_(grad, std, value=-self.sign * lr_t)
+        std = _root_plus_eps(s_used, group["eps"], self.eps_rule, self.take_sqrt)  # sqrt(s_t) + eps
+        p.addcdiv_(grad, std, value=-self.sign * lr_t)  # theta <- theta - eta_t * g / std
 
 
 class RMSProp(OptimizerBase):
@@ -351,17 +350,17 @@ class RMSProp(OptimizerBase):
             else:
                 grad = grad.add(p, alpha=wd)
         a = 1 - alpha if self.alpha_swapped else alpha
-        v.mul_(a).addcmul_(grad, grad, value=1 - a)
+        v.mul_(a).addcmul_(grad, grad, value=1 - a)  # v = alpha * v + (1 - alpha) * g^2
         var = v / (1 - alpha ** state["step"]) if self.bias_correction and alpha < 1 else v
         if group["centered"] and self.centered_rule != "ignored":
             gbar = state["grad_avg"]
             gbar_used = gbar.clone() if self.centered_rule == "stale" else gbar
             gbar.lerp_(grad, 1 - alpha)  # gbar = alpha * gbar + (1 - alpha) * g
-            if self.centered_rule == "no_square":
+            if self.centered_rule == "no_square":  # a mistake: v - gbar
                 var = var - gbar_used
             else:
-                var = var.addcmul(gbar_used, gbar_used, value=-1)
-        denom = _root_plus_eps(var, group["eps"], self.eps_rule, self.take_sqrt)
+                var = var.addcmul(gbar_used, gbar_used, value=-1)  # v - gbar^2
+        denom = _root_plus_eps(var, group["eps"], self.eps_rule, self.take_sqrt)  # sqrt(var) + eps
         lr = self.sign * group["lr"]
         if mu > 0 and self.momentum_rule != "ignored":
             buf = state["momentum_buffer"]
@@ -444,30 +443,30 @@ class Adam(OptimizerBase):
             elif self.weight_decay_rule == "decoupled_no_lr":
                 p.mul_(1 - wd)
         m.lerp_(grad, 1 - beta1)  # m = beta1 * m + (1 - beta1) * g
-        v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)  # v = beta2 * v + (1 - beta2) * g^2
         bias_correction1 = 1 - beta1**t if self.correct_m else 1.0
         bias_correction2 = 1 - beta2**t if self.correct_v else 1.0
         if group["amsgrad"] and self.amsgrad_rule != "ignored":
             vmax = state["max_exp_avg_sq"]
-            if self.amsgrad_rule == "corrected_max":
+            if self.amsgrad_rule == "corrected_max":  # a mistake: the max of v / (1 - beta2^t)
                 torch.maximum(vmax, v / bias_correction2, out=vmax)
                 bias_correction2 = 1.0
             else:
-                torch.maximum(vmax, v, out=vmax)
+                torch.maximum(vmax, v, out=vmax)  # vmax = max(vmax, v)
             v = vmax
         step_size = lr / bias_correction1
-        if self.eps_rule == "inside_sqrt":
+        if self.eps_rule == "inside_sqrt":  # a mistake: sqrt(v_hat + eps)
             denom = (v / bias_correction2).add_(eps).sqrt_()
-        elif self.eps_rule == "before_correction":  # Kingma & Ba's "efficient" form with eps_hat = eps
+        elif self.eps_rule == "before_correction":  # a mistake: Kingma & Ba's "efficient" form, eps_hat = eps
             denom = v.sqrt().add_(eps)
             step_size = lr * math.sqrt(bias_correction2) / bias_correction1
-        elif not self.take_sqrt:
+        elif not self.take_sqrt:  # a mistake: v_hat + eps
             denom = (v / bias_correction2).add_(eps)
         else:
-            denom = v.sqrt() / math.sqrt(bias_correction2)
+            denom = v.sqrt() / math.sqrt(bias_correction2)  # sqrt(v_hat) = sqrt(v) / sqrt(1 - beta2^t)
             if self.eps_rule == "outside_sqrt":
-                denom.add_(eps)
-        p.addcdiv_(m, denom, value=-self.sign * step_size)
+                denom.add_(eps)  # sqrt(v_hat) + eps
+        p.addcdiv_(m, denom, value=-self.sign * step_size)  # theta <- theta - eta / (1 - beta1^t) * m / denom
         if wd != 0 and self.weight_decay_rule == "decoupled_after":
             p.mul_(1 - lr * wd)
 

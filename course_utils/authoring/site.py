@@ -73,15 +73,63 @@ _PAGE_TEMPLATE = _TEMPLATE + """{% block html_head_css %}
 """ + _OUTPUT_CSS + """</style>
 {% endblock html_head_css %}
 """
-# Slides: smaller code and text, and figures no taller than 440 of the slide's 700 pixels.
+# Slides: reveal.js on a 960x700 canvas with a small margin; prose 20 px, code 15 px, outputs
+# 14 px; nbconvert's paddings, margins, prompt columns and collapsers (which only add height on a
+# slide) removed (code at 15 px fits a 100-character line, ruff's limit); figures at most 560 px tall (a title line above them). Reveal is configured here
+# (the footer_js block), not by nbconvert's template: no scrolling slides (a slide that does not fit
+# is a bug for tests/test_slides_fit.py), slides top-aligned, one page per slide in print-pdf, and
+# `window.Reveal` exposed for the browser tests.
+SLIDE_CSS = """
+:root { --jp-code-font-size: 15px; --jp-content-font-size1: 20px; --jp-ui-font-size1: 18px;
+        --jp-cell-padding: 0px; --jp-code-padding: 2px; --jp-cell-prompt-width: 0px;
+        --r-heading-margin: 0 0 12px 0; --r-block-margin: 10px; }
+.reveal .slides section { padding: 0; }
+.reveal .jp-Cell { padding: 0; }
+.reveal .jp-Collapser, .reveal .jp-InputPrompt, .reveal .jp-OutputPrompt { display: none; }
+.reveal .jp-Cell-inputWrapper, .reveal .jp-Cell-outputWrapper { margin: 0; }
+.reveal .jp-CodeCell .jp-Cell-inputWrapper { margin-top: 6px; }
+.reveal .jp-InputArea-editor { border: none; background: #f5f5f5; padding: 4px 6px; }
+.reveal .highlight { margin: 0; }
+.reveal div.highlight > pre { font-size: var(--jp-code-font-size); line-height: 1.3; padding: 0; }
+.reveal .jp-OutputArea-child { margin: 0; }
+.reveal .jp-OutputArea-output { padding: 0; }
+.reveal div.jp-OutputArea-output > pre { font-size: 14px; line-height: 1.3; width: 100%; padding: 2px 6px; }
+.reveal .jp-RenderedHTMLCommon { padding-right: 0; }
+.reveal .jp-RenderedHTMLCommon p, .reveal .jp-RenderedHTMLCommon ul,
+.reveal .jp-RenderedHTMLCommon ol, .reveal .jp-RenderedHTMLCommon table { margin-top: 0; margin-bottom: 10px; }
+.reveal .jp-RenderedHTMLCommon li { margin-bottom: 4px; line-height: 1.3; }
+.reveal .jp-RenderedHTMLCommon h1:first-child, .reveal .jp-RenderedHTMLCommon h2:first-child,
+.reveal .jp-RenderedHTMLCommon h3:first-child { margin-top: 0; }
+.reveal .jp-OutputArea-output img { max-height: 560px; max-width: 100%; width: auto; }
+.reveal .slides h1, .reveal .slides h2, .reveal .slides h3, .reveal .slides h4 { text-transform: none; }
+.reveal .slides h1 { font-size: 40px; } .reveal .slides h2 { font-size: 34px; } .reveal .slides h3 { font-size: 28px; }
+.reveal .jp-RenderedHTMLCommon .MathJax_Display { margin: 8px 0; }
+"""
 _SLIDES_TEMPLATE = _TEMPLATE + """{% block html_head_css %}
 <style type="text/css">
-:root { --jp-code-font-size: 15px; --jp-content-font-size1: 18px; --jp-ui-font-size1: 18px; }
-.reveal .jp-OutputArea-output img { max-height: 440px; max-width: 100%; width: auto; }
-.reveal div.jp-OutputArea-output > pre { font-size: 13px; }
-.reveal .slides h1, .reveal .slides h2, .reveal .slides h3, .reveal .slides h4 { text-transform: none; }
-""" + _OUTPUT_CSS + """</style>
+""" + SLIDE_CSS + _OUTPUT_CSS + """</style>
 {% endblock html_head_css %}
+{% block footer_js %}
+<script>
+require({waitSeconds: 15},
+  ["{{ resources.reveal.url_prefix }}/dist/reveal.js", "{{ resources.reveal.url_prefix }}/plugin/notes/notes.js"],
+  function (Reveal, RevealNotes) {
+    window.Reveal = Reveal;
+    Reveal.initialize({
+      controls: true, progress: true, history: true, hash: true, center: false,
+      transition: "none", slideNumber: "c/t", plugins: [RevealNotes],
+      width: 960, height: 700, margin: 0.03, minScale: 0.2, maxScale: 2.0,
+      pdfMaxPagesPerSlide: 1, pdfSeparateFragments: false
+    });
+    // MathJax lays out formulas of hidden slides with no size: typeset the shown one again
+    Reveal.on("slidechanged", function () {
+      if (window.MathJax && MathJax.Hub.getAllJax(Reveal.getCurrentSlide()).length) {
+        MathJax.Hub.Rerender(Reveal.getCurrentSlide());
+      }
+    });
+  });
+</script>
+{% endblock footer_js %}
 """
 
 
@@ -115,7 +163,6 @@ def _exporter(kind: str, prefix: str):
     if kind == "slides":
         exporter = SlidesExporter(
             template_name="reveal", reveal_url_prefix=f"{prefix}/reveal.js", reveal_theme="white",
-            reveal_scroll=True,
             reveal_number="c/t", exclude_input_prompt=True, exclude_output_prompt=True, **options,
         )
     else:

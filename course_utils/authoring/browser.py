@@ -87,7 +87,7 @@ _DECK_READY = """() => new Promise(resolve => {
 
 # Shows every slide with all its fragments and measures its content: the section's height in
 # reveal's canvas pixels (offsetHeight ignores reveal's scale transform).
-_MEASURE = """async () => {
+_MEASURE = r"""async () => {
   const R = window.Reveal;
   const settle = () => new Promise(resolve => MathJax.Hub.Queue(() => { requestAnimationFrame(() => resolve()); }));
   const out = [];

@@ -2,10 +2,15 @@
 
     optim-course sync [--all]      sync every .py/.ipynb pair, re-execute the stale notebooks
     optim-course execute NB...     re-execute notebooks in place (outputs committed as they come)
-    optim-course build [--execute] render _build/: html/ (pages + index), slides/ (reveal.js),
-                                   student/ (solutions stubbed), assets/ (offline scripts)
+    optim-course build [--execute] [--no-pdf]
+                                   render _build/: html/ (pages, index, search), slides/
+                                   (reveal.js), student/ (solutions stubbed), pdf/ (handouts),
+                                   assets/ (offline scripts)
     optim-course check [--pairs|--anatomy|--sizes] [FILES]
                                    pairs in sync, notebook anatomy, no committed file over 1 MB
+    optim-course grade SUBMISSIONS_DIR [--out grades.csv] [--timeout S] [--memory MB]
+                                   grade submitted student notebooks (each in a fresh, limited
+                                   kernel, on a copy): a CSV and a summary per exercise
 """
 
 from __future__ import annotations
@@ -152,6 +157,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             out,
             Path(args.node_modules),
             execute=_execute_and_sync if args.execute else None,
+            pdf=args.pdf,
         )
     except (BuildError, StubError) as exc:
         print(f"optim-course build: {exc}", file=sys.stderr)
@@ -198,6 +204,28 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_grade(args: argparse.Namespace) -> int:
+    from .grade import Limits, grade_folder, summary_table, write_csv
+
+    folder = Path(args.submissions)
+    if not folder.is_dir():
+        print(f"optim-course grade: {folder} is not a folder", file=sys.stderr)
+        return 2
+    instructors = [py.with_suffix(".ipynb") for py in notebook_sources(Path(args.notebooks))
+                   if py.with_suffix(".ipynb").exists()]
+    if not instructors:
+        print(f"optim-course grade: no instructor notebooks (NN_stem.ipynb) in {args.notebooks}",
+              file=sys.stderr)
+        return 2
+    verdicts = grade_folder(folder, instructors, Limits(timeout=args.timeout, memory_mb=args.memory))
+    out = Path(args.out)
+    write_csv(verdicts, out)
+    print()
+    print(summary_table(verdicts))
+    print(f"\n{len(verdicts)} verdicts for {len({v.file for v in verdicts})} notebooks written to {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="optim-course", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -210,6 +238,10 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_execute)
     p = sub.add_parser("build", help="render pages, slides and the student edition into _build/")
     p.add_argument("--execute", action="store_true", help="re-execute the notebooks first")
+    pdf = p.add_mutually_exclusive_group()
+    pdf.add_argument("--pdf", action="store_true", default=None,
+                     help="print the PDF handouts, failing without Chromium (default: when Chromium is installed)")
+    pdf.add_argument("--no-pdf", dest="pdf", action="store_false", help="skip the PDF handouts")
     p.add_argument("--out", default=str(BUILD), help="output folder (default: _build)")
     p.add_argument("--notebooks", default=str(NOTEBOOKS), help="folder of NN_stem.py/.ipynb pairs")
     p.add_argument("--node-modules", default=str(ROOT / "node_modules"),
@@ -222,6 +254,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--root", default=str(ROOT), help="the repository to check (default: this one)")
     p.add_argument("files", nargs="*", help="files to size-check instead of `git ls-files`")
     p.set_defaults(func=cmd_check)
+    p = sub.add_parser("grade", help="grade submitted student notebooks into a CSV")
+    p.add_argument("submissions", help="folder of submitted .ipynb files (searched recursively)")
+    p.add_argument("--out", default="grades.csv", help="the CSV to write (default: grades.csv)")
+    p.add_argument("--timeout", type=float, default=300.0,
+                   help="wall-clock seconds for one whole notebook (default: 300)")
+    p.add_argument("--memory", type=int, default=4096,
+                   help="address-space limit of one notebook's kernel, in MB (default: 4096)")
+    p.add_argument("--notebooks", default=str(NOTEBOOKS),
+                   help="folder of the instructor's executed NN_stem.ipynb (default: notebooks/)")
+    p.set_defaults(func=cmd_grade)
     args = parser.parse_args(argv)
     return args.func(args)
 

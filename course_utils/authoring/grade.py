@@ -29,6 +29,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -291,7 +292,8 @@ def execute_graded(nb: nbformat.NotebookNode, folder: Path, limits: Limits) -> s
     )
     stopped: str | None = None
     try:
-        client.execute(cwd=str(folder))
+        # the kernel's own log (start-up warnings, a crash's last words) is not the grades' business
+        client.execute(cwd=str(folder), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except CellTimeoutError:
         stopped = "timeout"
     except DeadKernelError as exc:

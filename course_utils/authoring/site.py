@@ -11,6 +11,7 @@ import copy
 import html
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -20,12 +21,17 @@ from .titles import NotebookInfo
 __all__ = [
     "ASSETS",
     "BuildError",
+    "PageNav",
+    "add_navigation",
     "asset_urls",
     "copy_assets",
     "normalize_math",
     "render_index",
     "render_page",
+    "render_search",
+    "search_entries",
     "render_slides",
+    "section_headings",
 ]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -68,9 +74,29 @@ _TEMPLATE = """{%- extends 'index.html.j2' -%}
 """
 # Printed tables keep their columns: a line wider than the page scrolls instead of wrapping.
 _OUTPUT_CSS = ".jp-OutputArea-output pre { white-space: pre; overflow-x: auto; }\n"
+# The site's navigation (``add_navigation``): previous/next/index/search bars above and below the
+# page, and the table of contents of its sections, a sidebar on a wide screen; none of it printed.
+NAV_CSS = """
+nav.course-nav { display: flex; gap: 1rem; align-items: baseline; flex-wrap: wrap; font-size: 0.95rem;
+  padding: 0.5rem 1rem; border-bottom: 1px solid #ddd; font-family: system-ui, sans-serif; }
+nav.course-nav.bottom { border-top: 1px solid #ddd; border-bottom: none; margin-top: 2rem; }
+nav.course-nav .prev { flex: 1 1 0; } nav.course-nav .next { flex: 1 1 0; text-align: right; }
+nav.course-nav a { color: #1f5fa8; text-decoration: none; }
+nav.course-nav form { margin: 0; } nav.course-nav input { font-size: 0.9rem; width: 10rem; }
+nav.course-toc { font-family: system-ui, sans-serif; font-size: 0.9rem; padding: 0.5rem 1rem; }
+nav.course-toc p { font-weight: 600; margin: 0 0 0.3rem; }
+nav.course-toc ol { margin: 0; padding-left: 1.2rem; } nav.course-toc li { margin: 0.15rem 0; }
+nav.course-toc a { color: #1f5fa8; text-decoration: none; }
+@media (min-width: 1350px) {
+  nav.course-toc { position: fixed; top: 3.2rem; left: 0; width: 15rem; max-height: calc(100vh - 4rem);
+    overflow-y: auto; border-right: 1px solid #eee; }
+  body.jp-Notebook { padding-left: 16.5rem; }
+}
+@media print { nav.course-nav, nav.course-toc { display: none; } body.jp-Notebook { padding-left: 0; } }
+"""
 _PAGE_TEMPLATE = _TEMPLATE + """{% block html_head_css %}
 <style type="text/css">
-""" + _OUTPUT_CSS + """</style>
+""" + _OUTPUT_CSS + NAV_CSS + """</style>
 {% endblock html_head_css %}
 """
 # Slides: reveal.js on a 960x700 canvas with a small margin; prose 20 px, code 15 px, outputs
@@ -196,10 +222,154 @@ def normalize_math(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return out
 
 
-def render_page(nb: nbformat.NotebookNode, title: str, prefix: str = "../assets") -> str:
-    """One notebook as a self-contained HTML page (figures inline, scripts from ``prefix``)."""
+def render_page(nb: nbformat.NotebookNode, title: str, prefix: str = "../assets",
+                nav: PageNav | None = None) -> str:
+    """One notebook as a self-contained HTML page (figures inline, scripts from ``prefix``), with
+    the site's navigation when ``nav`` is given."""
     body, _ = _exporter("page", prefix).from_notebook_node(normalize_math(nb), resources={"metadata": {"name": title}})
-    return body
+    return add_navigation(body, nav) if nav is not None else body
+
+
+@dataclass(frozen=True)
+class PageNav:
+    """Where a page sits in the course: (file, label) of the previous and next pages, if any."""
+
+    prev: tuple[str, str] | None = None
+    next: tuple[str, str] | None = None
+    index: str = "index.html"
+    search: str | None = "search.html"
+
+
+_H2 = re.compile(r'<h2 id="([^"]+)">(.*?)(?:<a class="anchor-link"[^>]*>.*?</a>)?</h2>', re.DOTALL)
+_BODY = re.compile(r"<body[^>]*>")
+
+
+def section_headings(page_html: str) -> list[tuple[str, str]]:
+    """(anchor, text) of each ``## `` heading (``<h2>``) of a rendered page, in order."""
+    out = []
+    for anchor, inner in _H2.findall(page_html):
+        text = re.sub(r"<[^>]+>", "", inner).strip()
+        out.append((anchor, text))
+    return out
+
+
+def _nav_bar(nav: PageNav, where: str) -> str:
+    def link(target: tuple[str, str] | None, cls: str, arrow: str) -> str:
+        if target is None:
+            return f'<span class="{cls}"></span>'
+        href, label = target
+        text = f"{arrow} {html.escape(label)}" if cls == "prev" else f"{html.escape(label)} {arrow}"
+        return f'<span class="{cls}"><a rel="{cls}" href="{html.escape(href)}">{text}</a></span>'
+
+    search = ""
+    if nav.search:
+        search = (f'<form action="{html.escape(nav.search)}" role="search"><input type="search" name="q" '
+                  'placeholder="Search the course" aria-label="Search the course"></form>')
+    return (f'<nav class="course-nav {where}">{link(nav.prev, "prev", "&larr;")}'
+            f'<a class="index" href="{html.escape(nav.index)}">All notebooks</a>{search}'
+            f'{link(nav.next, "next", "&rarr;")}</nav>')
+
+
+def add_navigation(page_html: str, nav: PageNav) -> str:
+    """``page_html`` with previous / index / search / next bars at its top and bottom and a table
+    of contents of its ``## `` sections."""
+    headings = section_headings(page_html)
+    toc = ""
+    if headings:
+        items = "".join(f'<li><a href="#{a}">{t}</a></li>' for a, t in headings)
+        toc = f'<nav class="course-toc" aria-label="Contents"><p>Contents</p><ol>{items}</ol></nav>'
+    match = _BODY.search(page_html)
+    if match is None:
+        raise BuildError("nbconvert's page has no <body>")
+    top = match.end()
+    page_html = page_html[:top] + "\n" + _nav_bar(nav, "top") + toc + page_html[top:]
+    end = page_html.rfind("</body>")
+    return page_html[:end] + _nav_bar(nav, "bottom") + "\n" + page_html[end:]
+
+
+_SEARCH_PAGE = r"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Search · Optimization for Deep Learning</title>
+<style>
+body { font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
+input { font-size: 1.1rem; width: 100%; padding: 0.3rem; } a { color: #1f5fa8; }
+li { margin: 0.8rem 0; } .where { color: #555; font-size: 0.9rem; } mark { background: #fe8; }
+</style>
+</head>
+<body>
+<p><a href="index.html">All notebooks</a></p>
+<h1>Search the course</h1>
+<form><input type="search" name="q" id="q" autofocus placeholder="e.g. bias correction, run_trajectory"></form>
+<p id="count"></p>
+<ol id="results"></ol>
+<script src="search-index.js"></script>
+<script>
+(function () {
+  var q = new URLSearchParams(location.search).get("q") || "";
+  document.getElementById("q").value = q;
+  var words = q.toLowerCase().split(/\s+/).filter(function (w) { return w.length > 1; });
+  if (!words.length) { return; }
+  function esc(s) { return s.replace(/[&<>"]/g, function (c) { return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; }); }
+  var hits = [];
+  COURSE_SEARCH.forEach(function (s) {
+    var low = (s.section + " " + s.text).toLowerCase(), score = 0;
+    for (var i = 0; i < words.length; i++) {
+      var n = low.split(words[i]).length - 1;
+      if (!n) { return; }
+      score += n + (s.section.toLowerCase().indexOf(words[i]) >= 0 ? 10 : 0);
+    }
+    hits.push([score, s]);
+  });
+  hits.sort(function (a, b) { return b[0] - a[0]; });
+  document.getElementById("count").textContent = hits.length + " section" + (hits.length === 1 ? "" : "s") + " found";
+  var out = hits.slice(0, 50).map(function (h) {
+    var s = h[1], low = s.text.toLowerCase(), at = Math.max(0, low.indexOf(words[0]) - 80);
+    var snippet = esc(s.text.slice(at, at + 240));
+    words.forEach(function (w) {
+      snippet = snippet.replace(new RegExp("(" + w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + ")", "gi"), "<mark>$1</mark>");
+    });
+    return '<li><a href="' + esc(s.page) + "#" + esc(s.anchor) + '">' + esc(s.section) + '</a>' +
+      '<div class="where">' + esc(s.title) + '</div><div>' + (at > 0 ? "&hellip;" : "") + snippet + "&hellip;</div></li>";
+  });
+  document.getElementById("results").innerHTML = out.join("");
+})();
+</script>
+</body>
+</html>
+"""
+
+
+def render_search(entries: list[dict[str, str]]) -> tuple[str, str]:
+    """The offline search: ``search.html`` and ``search-index.js`` (the index as a script, since a
+    page opened from disk may not fetch a JSON file). ``entries``: dicts with page, title,
+    section, anchor and text."""
+    import json
+
+    index = "window.COURSE_SEARCH = " + json.dumps(entries, ensure_ascii=False, separators=(",", ":")) + ";\n"
+    return _SEARCH_PAGE, index
+
+
+def search_entries(nb: nbformat.NotebookNode, page: str, title: str,
+                   headings: list[tuple[str, str]]) -> list[dict[str, str]]:
+    """One search entry per ``## `` section of ``nb`` (the text before the first one goes with the
+    title): the markdown and code of its cells, whitespace collapsed. ``headings`` are the
+    rendered page's (anchor, text), in order, so each entry links to its section."""
+    sections: list[list[str]] = [[]]
+    for cell in nb.cells:
+        if cell.cell_type not in ("markdown", "code"):
+            continue
+        for line in cell.source.splitlines():
+            if cell.cell_type == "markdown" and line.startswith("## "):
+                sections.append([])
+            sections[-1].append(line)
+    entries = []
+    names = [("", title)] + list(headings)
+    for (anchor, name), lines in zip(names, sections, strict=False):
+        text = " ".join(" ".join(lines).split())
+        entries.append({"page": page, "title": title, "section": name, "anchor": anchor, "text": text})
+    return entries
 
 
 def render_slides(nb: nbformat.NotebookNode, title: str, prefix: str = "../assets") -> str:

@@ -1,5 +1,6 @@
 """Tests for course_utils.data: shapes, dtypes, seeding, pixel scaling, split sizes, bad arguments."""
 
+import math
 from collections import Counter
 
 import numpy as np
@@ -241,3 +242,17 @@ def test_train_loader_gives_the_batches_of_a_shuffling_dataloader(batch_size, se
     for _ in range(3):  # three epochs: the reshuffles agree too
         for (x1, y1), (x2, y2) in zip(ours, ref, strict=True):
             assert torch.equal(x1, x2) and torch.equal(y1, y2)
+
+
+def test_train_loader_reshuffles_every_epoch_in_a_reproducible_order():
+    data = load_digits()
+    loader = data.train_loader(64, seed=3)
+    first = [yb.clone() for _, yb in loader]
+    second = [yb.clone() for _, yb in loader]
+    again = [yb.clone() for _, yb in data.train_loader(64, seed=3)]
+    assert len(first) == math.ceil(len(data.y_train) / 64)
+    assert all(torch.equal(a, b) for a, b in zip(first, again, strict=True))
+    assert not all(torch.equal(a, b) for a, b in zip(first, second, strict=True))
+    assert torch.equal(torch.cat(first).sort().values, data.y_train.sort().values)  # each example once
+    with pytest.raises(ValueError, match="batch_size"):
+        data.train_loader(0)

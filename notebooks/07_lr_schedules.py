@@ -379,9 +379,10 @@ for t in (1, 2, 5, 10, 20, 50, 100, 200):
 # $\rho^{\text{SMA}}_t > 4$; PyTorch's `RAdam` waits until $\rho^{\text{SMA}}_t > 5$. An adaptive step
 # is multiplied by
 #
-# $$r_t = \sqrt{\frac{(\rho^{\text{SMA}}_t-4)(\rho^{\text{SMA}}_t-2)\,\rho^{\text{SMA}}_\infty}{(\rho^{\text{SMA}}_\infty-4)(\rho^{\text{SMA}}_\infty-2)\,\rho^{\text{SMA}}_t}},$$
+# $$\phi_t = \sqrt{\frac{(\rho^{\text{SMA}}_t-4)(\rho^{\text{SMA}}_t-2)\,\rho^{\text{SMA}}_\infty}{(\rho^{\text{SMA}}_\infty-4)(\rho^{\text{SMA}}_\infty-2)\,\rho^{\text{SMA}}_t}},$$
 #
-# which grows slowly to 1: a warmup that needs no tuning.
+# which grows slowly to 1: a warmup that needs no tuning. (The paper writes $r_t$; $\phi_t$ here, since
+# the course's $r_0$ is a distance.)
 
 # %% slideshow={"slide_type": "subslide"}
 beta2 = 0.999
@@ -391,9 +392,9 @@ rho = rho_inf - 2 * steps * beta2**steps / (1 - beta2**steps)
 rect = np.where(rho > 4, np.sqrt(np.clip((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho), 0, None)), np.nan)
 paper, torch_first = int(steps[rho > 4][0]), int(steps[rho > 5][0])
 print(f"rho_SMA_t for t = 1..6: {np.round(rho[:6], 3)}")
-print(f"first adaptive step: t = {paper} (paper, rho_SMA_t > 4, r_t = {rect[paper - 1]:.3f}); "
-      f"t = {torch_first} (PyTorch, rho_SMA_t > 5, r_t = {rect[torch_first - 1]:.3f})")
-print(f"r_t = {rect[99]:.3f} at t = 100, {rect[999]:.3f} at t = 1000, {rect[1999]:.3f} at t = 2000")
+print(f"first adaptive step: t = {paper} (paper, rho_SMA_t > 4, phi_t = {rect[paper - 1]:.3f}); "
+      f"t = {torch_first} (PyTorch, rho_SMA_t > 5, phi_t = {rect[torch_first - 1]:.3f})")
+print(f"phi_t = {rect[99]:.3f} at t = 100, {rect[999]:.3f} at t = 1000, {rect[1999]:.3f} at t = 2000")
 
 # %% slideshow={"slide_type": "skip"}
 fig, (ax0, ax1) = new_figure(1, 2, figsize=(9.5, 4.0))
@@ -409,7 +410,7 @@ ax0.set_ylabel(r"$(\sqrt{v_\mathrm{ref}}+\epsilon) / (\sqrt{\hat v_t}+\epsilon)$
 ax0.set_title("Adam's adaptive lr relative to its reference", fontsize=10)
 ax0.legend(loc="upper right", fontsize=8)
 rect_torch = np.where(rho > 5, rect, np.nan)
-ax1.plot(steps, rect_torch, label=r"RAdam's rectification $r_t$ (PyTorch)")
+ax1.plot(steps, rect_torch, label=r"RAdam's rectification $\phi_t$ (PyTorch)")
 ax1.plot(steps, np.minimum(steps / (2 / (1 - beta2)), 1.0), "--", label=r"linear warmup over $2/(1-\beta_2)$ updates")
 ax1.set_xlabel("update $t$")
 ax1.set_ylabel("multiplier of the adaptive step")
@@ -427,7 +428,7 @@ fig
 # %% [markdown] slideshow={"slide_type": "skip"}
 # The middle 80% of the coordinates span more than a decade at $t = 1$ (a tiny first gradient gives
 # the largest ratios), and the spread shrinks as batches accumulate. RAdam takes no adaptive step
-# for the first 4 updates (the paper) or 5 (PyTorch), then scales it by $r_t$, which is still below 1
+# for the first 4 updates (the paper) or 5 (PyTorch), then scales it by $\phi_t$, which is still below 1
 # after 2000 updates. Ma and Yarats (2021) showed that a plain linear warmup over $2/(1-\beta_2)$
 # updates does about as well: a warmup of about the same length, steeper at the start.
 

@@ -90,6 +90,11 @@ def r0(x, digits):
     return round(float(x), digits) + 0.0
 
 
+def fmt_point(p, digits=4):
+    """(w_0, w_1) rounded to ``digits``, never -0.0."""
+    return f"({r0(p[0], digits):+.{digits}f}, {r0(p[1], digits):+.{digits}f})"
+
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. Critical points and the second-order test
 #
@@ -129,7 +134,7 @@ def r0(x, digits):
 # gradient norm at a listed point is printed as "< 1e-12" when it is zero up to rounding: its exact
 # size there (0 or 2.5e-14) depends on the last bits of the arithmetic.
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "skip"}
 def gradient_and_hessian(landscape, point):
     """g and H of a 2-D landscape at ``point`` (float64, autograd)."""
     w = torch.tensor(point, dtype=F64, requires_grad=True)
@@ -138,7 +143,9 @@ def gradient_and_hessian(landscape, point):
     return g, H
 
 
-print(f"{'landscape':>13} {'(w_0, w_1)':>20} {'|g|':>8} {'lambda_1':>9} {'lambda_2':>9}  test says   listed as")
+# %% slideshow={"slide_type": "subslide"}
+print(f"{'landscape':>13} {'(w_0, w_1)':>20} {'|g|':>8} {'lambda_1':>9} {'lambda_2':>9}"
+      "  test says   listed as")
 for land in (himmelblau, saddle, monkey_saddle):
     for cp in land.critical_points:
         g, H = gradient_and_hessian(land, (cp.x, cp.y))
@@ -163,7 +170,7 @@ for w0 in (-0.1, 0.1):
 # measures how the model's error grows with the distance $r = \|\delta\|$ around a saddle and a
 # minimum of Himmelblau's function (two significant digits, and the ratio for each doubling of $r$).
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 def quadratic_model(landscape, point):
     """q(point + delta) = L + g . delta + delta^T H delta / 2, vectorised over the last axis of delta."""
     g, H = gradient_and_hessian(landscape, point)
@@ -184,6 +191,7 @@ def model_error(landscape, point, r, n=400):
     return float((landscape(point[0] + d0, point[1] + d1) - q(d0, d1)).abs().max())
 
 
+# %% slideshow={"slide_type": "fragment"}
 sp, mn = himmelblau.critical_points[7], himmelblau.critical_points[0]  # a saddle and a minimum
 radii = (0.05, 0.1, 0.2, 0.4)
 err = {cp.kind: [model_error(himmelblau, (cp.x, cp.y), r) for r in radii] for cp in (sp, mn)}
@@ -192,7 +200,7 @@ for i, r in enumerate(radii):
     ratios = [f"{e[i] / e[i - 1]:6.1f}" if i else f"{'':>6}" for e in err.values()]
     print(f"{r:5.2f} {err['saddle'][i]:19.1e} {ratios[0]} {err['minimum'][i]:9.1e} {ratios[1]}")
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "skip"}
 fig, axes = new_figure(1, 2, figsize=(9.0, 3.8))
 for ax, cp, title in ((axes[0], sp, "near a saddle"), (axes[1], mn, "near a minimum")):  # same levels for L and q
     W0, W1, Z = himmelblau.grid(60, (cp.x - 1.0, cp.x + 1.0), (cp.y - 1.0, cp.y + 1.0))
@@ -208,10 +216,11 @@ for ax, cp, title in ((axes[0], sp, "near a saddle"), (axes[1], mn, "near a mini
     ax.set(title=f"Himmelblau {title}", xlabel="$w_0$", ylabel="$w_1$")
     ax.grid(False)
     ax.legend(loc="lower left")
+
+# %% slideshow={"slide_type": "subslide"}
 fig
 
-
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **What to notice**
 # - The test agrees with the listed kind at all nine points of Himmelblau's function: 4 minima,
 #   1 maximum, 4 saddles (one eigenvalue of each sign).
@@ -247,7 +256,7 @@ for d in dims:
     rate = f"{-math.log(n_min / samples) / d**2:17.3f}" if n_min else f"{'(none seen)':>17}"
     print(f"{d:2d} {n_min / samples:11.5f} {n_max / samples:11.5f} {frac_saddle[-1]:10.5f} {rate}")
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "skip"}
 fig, (ax0, ax1) = new_figure(1, 2, figsize=(9.5, 4.0))
 ax0.plot(dims, frac_saddle, "o-", color=PALETTE[1], label="saddle (mixed signs)")
 ax0.set(title="GOE: fraction with mixed-sign eigenvalues", xlabel="dimension $d$",
@@ -258,10 +267,12 @@ ax1.semilogy([d**2 for d, _ in seen], [p for _, p in seen], "o-", color=PALETTE[
 d2 = np.linspace(1, 30, 50)
 ax1.semilogy(d2, np.exp(-math.log(3) / 4 * d2), "--", color="gray", label=r"$e^{-d^2 \ln 3/4}$ (large-$d$ rate)")
 ax1.set(title="P(all eigenvalues > 0) against $d^2$", xlabel="$d^2$", ylabel="P(minimum) (log scale)")
-ax1.legend(loc="lower left")
+_ = ax1.legend(loc="lower left")
+
+# %% slideshow={"slide_type": "subslide"}
 fig
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **What to notice**
 # - At $d = 4$ more than 99% of the samples are saddles; at $d = 6$ none of the 20,000 is a
 #   minimum.
@@ -307,29 +318,33 @@ X_tr, y_tr = digits.X_train, digits.y_train
 loader = torch.utils.data.DataLoader(digits.train_dataset(), batch_size=64, shuffle=True,
                                      generator=torch.Generator().manual_seed(0))
 small = make_mlp([64, 8, 10], activation=nn.Tanh, seed=0).to(F64)
-hist_small = train(small, torch.optim.Adam(small.parameters(), lr=1e-2), nn.functional.cross_entropy,
-                   loader, epochs=4, val_data=(digits.X_val, digits.y_val), progress=False)
+hist_small = train(small, torch.optim.Adam(small.parameters(), lr=1e-2),
+                   nn.functional.cross_entropy, loader, epochs=4,
+                   val_data=(digits.X_val, digits.y_val), progress=False)
 small_params = list(small.parameters())
-small_loss = lambda: nn.functional.cross_entropy(small(X_tr), y_tr)  # noqa: E731 (full-batch loss)
+small_loss = lambda: nn.functional.cross_entropy(small(X_tr), y_tr)  # noqa: E731 (full batch)
 d_small = num_parameters(small_params)
 print(f"small MLP: d = {d_small} parameters, H has d^2 = {d_small**2:,} entries; "
-      f"val. accuracy {hist_small.final_val_acc:.3f}, training loss {float(small_loss().detach()):.4f}")
+      f"val. accuracy {hist_small.final_val_acc:.3f}, "
+      f"training loss {float(small_loss().detach()):.4f}")
 
 # %% slideshow={"slide_type": "subslide"}
-H_small = hessian(small_loss, small_params)  # d Hessian-vector products, one column each
-v = unflatten(torch.randn(d_small, generator=torch.Generator().manual_seed(4), dtype=F64), small_params)
-v_flat = torch.cat([t.reshape(-1) for t in v])
+H_small = hessian(small_loss, small_params)  # d HVPs, one column each
+v_flat = torch.randn(d_small, generator=torch.Generator().manual_seed(4), dtype=F64)
+v = unflatten(v_flat, small_params)
 Hv_full = H_small @ v_flat
 Hv_ours = torch.cat([t.reshape(-1) for t in hvp_double_backprop(small_loss, small_params, v)])
-print(f"max |H v (double backprop) - H @ v| = {fmt_diff((Hv_ours - Hv_full).abs().max())}  "
-      f"(max |H v| = {float(Hv_full.abs().max()):.3f})")
-print(f"max |course_utils.hvp - H @ v|     = {fmt_diff((hvp(small_loss, small_params, v_flat) - Hv_full).abs().max())}")
+Hv_package = hvp(small_loss, small_params, v_flat)
 names = [k for k, _ in small.named_parameters()]  # torch.func: forward-over-reverse, jvp(grad f)
 theta = {k: p.detach() for k, p in small.named_parameters()}
-f_small = lambda p: nn.functional.cross_entropy(torch.func.functional_call(small, p, (X_tr,)), y_tr)  # noqa: E731
+f_small = lambda p: nn.functional.cross_entropy(  # noqa: E731
+    torch.func.functional_call(small, p, (X_tr,)), y_tr)
 Hv_func = hvp_func(f_small, theta, dict(zip(names, v, strict=True)))
-print(f"max |torch.func HVP - H @ v|       = "
-      f"{fmt_diff((torch.cat([Hv_func[k].reshape(-1) for k in names]) - Hv_full).abs().max())}")
+Hv_func = torch.cat([Hv_func[k].reshape(-1) for k in names])
+print(f"max |H v| = {float(Hv_full.abs().max()):.3f}; max |H v - H @ v| by")
+for how, Hv in (("double backprop", Hv_ours), ("course_utils.hvp", Hv_package),
+                ("torch.func", Hv_func)):
+    print(f"  {how:>16}: {fmt_diff((Hv - Hv_full).abs().max())}")
 print(f"H symmetric: max |H - H^T| = {fmt_diff((H_small - H_small.T).abs().max())}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
@@ -355,7 +370,8 @@ print(f"H symmetric: max |H - H^T| = {fmt_diff((H_small - H_small.T).abs().max()
 def power_method(matvec, d, iters, v0=None, seed=0):
     """The eigenvalue of largest magnitude of a symmetric operator, and its unit eigenvector:
     q <- Hq / ||Hq||, ``iters`` times from a random (or the given) q, then q^T H q."""
-    q = torch.randn(d, generator=torch.Generator().manual_seed(seed), dtype=F64) if v0 is None else v0.clone()
+    gen = torch.Generator().manual_seed(seed)
+    q = torch.randn(d, generator=gen, dtype=F64) if v0 is None else v0.clone()
     q = q / q.norm()
     for _ in range(iters):
         w = matvec(q)
@@ -364,13 +380,14 @@ def power_method(matvec, d, iters, v0=None, seed=0):
 
 
 exact = torch.linalg.eigvalsh(H_small)
-op = HessianOperator(small_loss, small_params)  # the gradient's graph is built once, then one backward per product
+op = HessianOperator(small_loss, small_params)  # g's graph is built once, one backward per product
 lam_pm, _ = power_method(op.matvec, op.n, iters=250)
 lam_pi = power_iteration(op, which="LM", tol=1e-10)
-print(f"power_method, 250 products         : {lam_pm:.6f}   eigvalsh: {float(exact[-1]):.6f}, "
-      f"rel. difference {fmt_diff((lam_pm - exact[-1]) / exact[-1])}")
-print(f"course_utils.power_iteration, tol 1e-10: {float(lam_pi.eigenvalues[0]):.6f} after {lam_pi.matvecs} products, "
-      f"rel. difference {fmt_diff((lam_pi.eigenvalues[0] - exact[-1]) / exact[-1])}")
+rel = lambda lam: fmt_diff((lam - exact[-1]) / exact[-1])  # noqa: E731
+print(f"eigvalsh: lambda_max = {float(exact[-1]):.6f}")
+print(f"power_method, 250 products: {lam_pm:.6f}, rel. difference {rel(lam_pm)}")
+print(f"course_utils.power_iteration, tol 1e-10: {float(lam_pi.eigenvalues[0]):.6f} after "
+      f"{lam_pi.matvecs} products, rel. difference {rel(lam_pi.eigenvalues[0])}")
 check_power_iteration(lambda matvec, d, iters: power_method(matvec, d, iters)[0])
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -386,8 +403,9 @@ by_magnitude = exact[exact.abs().argsort(descending=True)]
 res = power_iteration(op, k=3, which="LM", tol=1e-8)
 print(f"{'':>20} {'power iteration':>16} {'eigvalsh':>10} {'rel. error':>11} {'HVPs':>5}")
 for i in range(3):
-    print(f"{'top-' + str(i + 1) + ' by magnitude':>20} {res.eigenvalues[i]:16.6f} {by_magnitude[i]:10.6f} "
-          f"{abs(res.eigenvalues[i] - by_magnitude[i]) / abs(by_magnitude[i]):11.1e} {res.iterations[i]:5d}")
+    lam_i, exact_i = float(res.eigenvalues[i]), float(by_magnitude[i])
+    print(f"{'top-' + str(i + 1) + ' by magnitude':>20} {lam_i:16.6f} {exact_i:10.6f} "
+          f"{abs(lam_i - exact_i) / abs(exact_i):11.1e} {res.iterations[i]:5d}")
 print(f"{res.matvecs} products in all, against {d_small} for the full H")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -397,27 +415,28 @@ print(f"{res.matvecs} products in all, against {d_small} for the full H")
 # training loss at initialisation, then after 3 epochs of Adam (`benchmarks/hessian_bench.py` times
 # the same on a 99,126-parameter MLP).
 
-# %%
-mlp = make_mlp([64, 32, 10], seed=0).to(F64)
-mlp_loss = lambda: nn.functional.cross_entropy(mlp(X_tr), y_tr)  # noqa: E731
-
-
+# %% slideshow={"slide_type": "skip"}
 def sharpness(model_loss, model, tol=1e-4):
     """lambda_max of the full-batch loss (the package's power iteration on HVPs) and the HVPs it took."""
     r = power_iteration(model_loss, list(model.parameters()), which="LM", tol=tol, max_iter=500)
     return float(r.eigenvalues[0]), r.matvecs
 
 
-lam_init, hvps_init = sharpness(mlp_loss, mlp)
 loader_mlp = torch.utils.data.DataLoader(digits.train_dataset(), batch_size=64, shuffle=True,
                                          generator=torch.Generator().manual_seed(0))
-hist_mlp = train(mlp, torch.optim.Adam(mlp.parameters(), lr=1e-2), nn.functional.cross_entropy, loader_mlp,
-                 epochs=3, val_data=(digits.X_val, digits.y_val), progress=False)
+
+# %% slideshow={"slide_type": "fragment"}
+mlp = make_mlp([64, 32, 10], seed=0).to(F64)
+mlp_loss = lambda: nn.functional.cross_entropy(mlp(X_tr), y_tr)  # noqa: E731
+lam_init, hvps_init = sharpness(mlp_loss, mlp)
+hist_mlp = train(mlp, torch.optim.Adam(mlp.parameters(), lr=1e-2), nn.functional.cross_entropy,
+                 loader_mlp, epochs=3, val_data=(digits.X_val, digits.y_val), progress=False)
 lam_trained, hvps_trained = sharpness(mlp_loss, mlp)
 print(f"MLP with d = {num_parameters(list(mlp.parameters())):,} parameters")
 print(f"at initialisation: lambda_max = {lam_init:.3f}  ({hvps_init} HVPs)")
-print(f"after 3 epochs   : lambda_max = {lam_trained:.3f}  ({hvps_trained} HVPs), {lam_trained / lam_init:.2f} times "
-      f"sharper; training loss {float(mlp_loss().detach()):.4f}, val. accuracy {hist_mlp.final_val_acc:.3f}")
+print(f"after 3 epochs   : lambda_max = {lam_trained:.3f}  ({hvps_trained} HVPs), "
+      f"{lam_trained / lam_init:.2f} times sharper")
+print(f"training loss {float(mlp_loss().detach()):.4f}, val. accuracy {hist_mlp.final_val_acc:.3f}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # **What to notice**: the curvature is not a constant of the model. Training made the loss 7.31
@@ -428,18 +447,18 @@ print(f"after 3 epochs   : lambda_max = {lam_trained:.3f}  ({hvps_trained} HVPs)
 # ## 5. The whole spectrum: a bulk and a few outliers
 #
 # **Lanczos**: $k$ products build an orthonormal basis of the Krylov space
-# $\{v, Hv, \dots, H^{k-1}v\}$, in which $H$ is a $k \times k$ tridiagonal $T_k$; its eigenvalues (Ritz values) $\nu_j$ with weights $\pi_j$ (squared
-# first components of its eigenvectors) are a quadrature rule, exact for polynomials of degree
-# up to $2k - 1$. **Stochastic Lanczos quadrature** (SLQ) averages it over $R$ random starts to
-# estimate the smoothed density of all $d$ eigenvalues:
+# $\{v, Hv, \dots, H^{k-1}v\}$, in which $H$ is a $k \times k$ tridiagonal $T_k$. Its eigenvalues
+# (Ritz values) $\nu_j$, with weights $\pi_j$ (the squared first components of its eigenvectors), are
+# a quadrature rule, exact for polynomials of degree up to $2k - 1$. **Stochastic Lanczos quadrature** (SLQ) averages it over $R$ random starts to
+# estimate the smoothed density of all $d$ eigenvalues, with a kernel of width $h$:
 #
 # $$
 # \phi_h(\lambda) = \frac1d \sum_{i=1}^d \mathcal{N}(\lambda;\, \lambda_i, h^2)
-# \approx \frac1R \sum_{r=1}^R \sum_{j=1}^k \pi^{(r)}_j\, \mathcal{N}(\lambda;\, \nu^{(r)}_j, h^2),
+# \approx \frac1R \sum_{\text{runs}} \sum_{j=1}^k \pi_j\, \mathcal{N}(\lambda;\, \nu_j, h^2) .
 # $$
 #
-# with $h$ the kernel width. **Hutchinson**: $\operatorname{tr} H \approx \frac1R \sum_r z_r^\top H z_r$
-# with random $\pm 1$ vectors $z_r$.
+# **Hutchinson**: $\operatorname{tr} H = \mathbb{E}[z^\top H z]$ for random $\pm 1$ vectors $z$, estimated
+# by the mean over $R$ of them.
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # SLQ is due to Ubaru, Chen and Saad (2017) and was brought to deep learning by Ghorbani et al.
@@ -451,29 +470,34 @@ print(f"after 3 epochs   : lambda_max = {lam_trained:.3f}  ({hvps_trained} HVPs)
 # rounding errors are $10^5$ times below it, so the counts are the same on every machine.
 
 # %% slideshow={"slide_type": "subslide"}
-k_steps, runs = 60, 4
-density = lanczos_spectrum(op, m=k_steps, runs=runs, seed=0)
 lam_max_small = float(exact[-1])
 tol_zero = 1e-12 * lam_max_small
 n_neg, n_zero = int((exact < -tol_zero).sum()), int((exact.abs() <= tol_zero).sum())
-dead_pixels = int((X_tr.abs().sum(0) == 0).sum())
+smallest_nonzero = float(exact.abs()[exact.abs() > tol_zero].min()) / lam_max_small
+bulk = float((exact.abs() < 0.01 * lam_max_small).double().mean())
 print(f"exact spectrum: d = {d_small}, lambda in [{exact[0]:.4f}, {exact[-1]:.4f}]; "
-      f"{float((exact.abs() < 0.01 * lam_max_small).double().mean()):.1%} have |lambda| < 1% of lambda_max")
-print(f"  with tol = 1e-12 lambda_max: {n_neg} negative, {n_zero} zero, {d_small - n_neg - n_zero} positive; "
-      f"the smallest nonzero |lambda| is {float(exact.abs()[exact.abs() > tol_zero].min()) / lam_max_small:.1e} "
-      f"lambda_max")
-print(f"  {dead_pixels} input pixels are 0 in every training image")
-print(f"  the top 8: {np.round(exact[-8:].flip(0).numpy(), 3)}; {int((exact > 0.5).sum())} are above 0.5")
-print(f"SLQ, k = {k_steps} steps x R = {runs} runs = {k_steps * runs} HVPs, kernel width h = {density.sigma:.4f}:")
-print(f"  largest Ritz value {float(density.nodes.max()):.6f} vs lambda_max {exact[-1]:.6f}; "
-      f"smallest {float(density.nodes.min()):.6f} vs lambda_min {exact[0]:.6f}")
-print(f"  tr(H^p)/d:  p = 1: SLQ {density.moment(1):.5f} exact {float(exact.mean()):.5f};"
-      f"  p = 2: SLQ {density.moment(2):.5f} exact {float((exact**2).mean()):.5f}")
+      f"{bulk:.1%} have |lambda| < 1% of lambda_max")
+print(f"with tol = 1e-12 lambda_max: {n_neg} negative, {n_zero} zero, "
+      f"{d_small - n_neg - n_zero} positive")
+print(f"the smallest nonzero |lambda| is {smallest_nonzero:.1e} lambda_max; "
+      f"{int((X_tr.abs().sum(0) == 0).sum())} input pixels are 0 in every training image")
+print(f"the top 8: {np.round(exact[-8:].flip(0).numpy(), 3)}; "
+      f"{int((exact > 0.5).sum())} are above 0.5")
+
+# %% slideshow={"slide_type": "subslide"}
+k_steps, runs = 60, 4
+density = lanczos_spectrum(op, m=k_steps, runs=runs, seed=0)
+print(f"SLQ, k = {k_steps} steps x R = {runs} runs = {k_steps * runs} HVPs, "
+      f"kernel width h = {density.sigma:.4f}:")
+print(f"  largest Ritz value {float(density.nodes.max()):.6f} vs lambda_max {exact[-1]:.6f}")
+print(f"  smallest Ritz value {float(density.nodes.min()):.6f} vs lambda_min {exact[0]:.6f}")
+for p in (1, 2):
+    print(f"  tr(H^{p})/d: SLQ {density.moment(p):.5f}, exact {float((exact**p).mean()):.5f}")
 trace_est = hutchinson_trace(op, probes=100, seed=0)
 print(f"Hutchinson, R = 100 probes: tr(H) = {trace_est.estimate:.3f} +- {trace_est.stderr:.3f}; "
       f"exact {float(exact.sum()):.3f}")
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "skip"}
 fig, (ax0, ax1) = new_figure(1, 2, figsize=(9.5, 4.0))
 for ax, log in ((ax0, False), (ax1, True)):
     ax.hist(exact.numpy(), bins=80, density=True, color=PALETTE[5], alpha=0.7,
@@ -486,10 +510,12 @@ for ax, log in ((ax0, False), (ax1, True)):
         ax.set_ylim(1e-3, 50)
 ax0.set_title("Hessian spectrum of the small MLP")
 ax1.set_title("The same on a log scale: the outliers")
-ax0.legend(loc="upper right")
+_ = ax0.legend(loc="upper right")
+
+# %% slideshow={"slide_type": "subslide"}
 fig
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **What to notice**
 # - A narrow **bulk** around zero (84.8% of the eigenvalues within 1% of $\lambda_{\max}$) and a few
 #   **outliers** (8 above 0.5), as Papyan (2019) found and traced to the class structure.
@@ -519,7 +545,8 @@ for factor in (0.8, 1.5):
     w = torch.tensor([1.0, 1.0], dtype=F64)
     for _ in range(50):
         w = w - eta * (Hq @ w)
-    print(f"quadratic, eta = {factor} x 2/lambda_max = {eta:.4f}: loss after 50 steps {0.5 * float(w @ Hq @ w):.3e}"
+    print(f"quadratic, eta = {factor} x 2/lambda_max = {eta:.4f}: "
+          f"loss after 50 steps {0.5 * float(w @ Hq @ w):.3e}"
           f"   (|1 - eta lambda_max| = {abs(1 - eta * lam_q):.2f})")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -530,13 +557,13 @@ for factor in (0.8, 1.5):
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # We measure $\lambda_{\max}$ with 10 steps of Lanczos (section 5) rather than power iteration:
-# along these runs several eigenvalues come close to $\lambda_{\max}$, power iteration then
-# converges slowly (its rate is $\lambda_2/\lambda_1$), and Lanczos gets the largest one from few
-# products. We measure at odd and even steps alike: a run that oscillates with period 2 has a
+# Lanczos gets the largest eigenvalue from fewer products, above all when the top eigenvalues are
+# close together and power iteration, whose rate is $\lambda_2/\lambda_1$, slows down (as at the edge
+# of stability, section 7). We measure at odd and even steps alike: a run that oscillates with period 2 has a
 # different sharpness at the two phases, and measuring every 10 steps would see only one of them.
 # The runs are in float64; the printed numbers do not move under a last-bit perturbation.
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "skip"}
 def sharpness_lanczos(loss_fn, params, m=10):
     """lambda_max at the current parameters: the largest Ritz value of m Lanczos steps."""
     return float(lanczos(HessianOperator(loss_fn, params), m=m)[2][-1])
@@ -562,24 +589,37 @@ def run_gd(model, eta, steps=100, every=5):
     return np.array(losses), np.array(sharp)
 
 
-gd_runs = {factor: run_gd(mlp, factor * 2 / lam_trained) for factor in (0.8, 1.5, 3.0)}
-print(f"start: loss {float(mlp_loss().detach()):.4f}, lambda_max = {lam_trained:.3f}, 2/lambda_max = {2 / lam_trained:.4f}")
-rows = {k: [] for k in ("eta", "max loss", "  at step", "first t with lambda_max < 2/eta", "  below from then on",
-                        "lambda_max/(2/eta), t = 80..100", "loss at t = 100")}
-for factor, (losses, sharp) in gd_runs.items():
-    eta = factor * 2 / lam_trained
-    ratio = sharp[:, 1] * eta / 2
-    first = int(np.argmax(ratio < 1))
-    tail = ratio[sharp[:, 0] >= 80]
-    for key, value in zip(rows, (f"{eta:.4f}", f"{losses.max():.4f}", int(losses.argmax()), int(sharp[first, 0]),
-                                 "yes" if (ratio[first:] < 1).all() else "no", f"{tail.min():.2f} to {tail.max():.2f}",
-                                 f"{losses[-1]:.4f}"), strict=True):
-        rows[key].append(str(value))
-print(f"{'eta / (2/lambda_max)':>32}" + "".join(f"{f'{factor}x':>14}" for factor in gd_runs))
-for key, values in rows.items():
-    print(f"{key:>32}" + "".join(f"{v:>14}" for v in values))
+def print_table(columns, width=14):
+    """Print {column: {row: value}} with the rows as lines."""
+    rows = next(iter(columns.values()))
+    print(f"{'':>36}" + "".join(f"{c:>{width}}" for c in columns))
+    for row in rows:
+        print(f"{row:>36}" + "".join(f"{str(col[row]):>{width}}" for col in columns.values()))
+
+
+def outward(x, step=0.05):
+    """The 10% and 90% quantiles of x, rounded outward to a multiple of ``step``."""
+    lo, hi = np.quantile(x, [0.1, 0.9])
+    return math.floor(lo / step) * step, math.ceil(hi / step) * step
+
 
 # %% slideshow={"slide_type": "subslide"}
+gd_runs = {factor: run_gd(mlp, factor * 2 / lam_trained) for factor in (0.8, 1.5, 3.0)}
+print(f"start: loss {float(mlp_loss().detach()):.4f}, lambda_max = {lam_trained:.3f}, "
+      f"2/lambda_max = {2 / lam_trained:.4f}")
+table = {}
+for factor, (losses, sharp) in gd_runs.items():
+    ratio = sharp[:, 1] * factor / lam_trained  # lambda_max / (2/eta)
+    first, tail = int(np.argmax(ratio < 1)), ratio[sharp[:, 0] >= 80]
+    table[f"{factor} x 2/lambda"] = {
+        "eta": f"{factor * 2 / lam_trained:.4f}", "max loss": f"{losses.max():.4f}",
+        "  at step": int(losses.argmax()), "first t with lambda_max < 2/eta": int(sharp[first, 0]),
+        "  below from then on": "yes" if (ratio[first:] < 1).all() else "no",
+        "lambda_max/(2/eta), t = 80..100": f"{tail.min():.2f} to {tail.max():.2f}",
+        "loss at t = 100": f"{losses[-1]:.4f}"}
+print_table(table, width=16)
+
+# %% slideshow={"slide_type": "skip"}
 fig, (ax0, ax1) = new_figure(1, 2, figsize=(9.5, 4.0))
 for i, (factor, (losses, sharp)) in enumerate(gd_runs.items()):
     c = PALETTE[i]
@@ -589,10 +629,12 @@ ax1.axhline(1.0, color="gray", linestyle="--", linewidth=1.0, label=r"$\lambda_{
 ax0.set(title="Full-batch GD from the trained MLP: loss", xlabel="step $t$", ylabel="loss (log scale)", yscale="log")
 ax1.set(title=r"Sharpness relative to the limit", xlabel="step $t$", ylabel=r"$\lambda_{\max} / (2/\eta)$")
 ax0.legend(loc="upper right")
-ax1.legend(loc="upper right")
+_ = ax1.legend(loc="upper right")
+
+# %% slideshow={"slide_type": "subslide"}
 fig
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **What to notice**: a catapult (Lewkowycz et al. 2020)
 # - On the quadratic the limit is sharp: $1.5\times$ explodes ($|1 - \eta\lambda_{\max}| = 2.00$).
 # - On the network neither large step diverges. The loss jumps within 3 steps (to 0.4762 at
@@ -624,9 +666,10 @@ fig
 # The setup: a tanh MLP 64-32-10 on the first 300 training digits, the squared loss
 # $\mathcal{L}(\theta) = \frac1N \sum_i \frac12 \|f_\theta(x_i) - e_{y_i}\|^2$ with one-hot targets $e_{y_i}$,
 # float64, the same initialisation for $\eta = 0.15$ and $\eta = 0.18$ (its $\lambda_{\max}$ is below
-# both $2/\eta$). $\lambda_{\max}$ is measured every 25 steps by 10 Lanczos steps. At the edge several
-# eigenvalues crowd just below $\lambda_{\max}$; power iteration, whose error shrinks like
-# $|\lambda_2/\lambda_1|^k$, would need hundreds of products there.
+# both $2/\eta$). $\lambda_{\max}$ is measured every 25 steps by 10 Lanczos steps. At the edge the
+# top eigenvalues crowd together (the table checks $\lambda_2 > 0.95\,\lambda_{\max}$ at the end of
+# each run): power iteration, whose error shrinks like $|\lambda_2/\lambda_1|^k$, would need hundreds
+# of products there.
 #
 # What is robust: the phase before the edge is smooth, so the steps at which $\lambda_{\max}$
 # reaches $0.9 \times 2/\eta$ and $2/\eta$ (on the 25-step grid) and the loss at that point are the
@@ -643,8 +686,8 @@ E_eos = nn.functional.one_hot(y_eos, 10).to(F64)  # one-hot targets e_y
 
 
 def gd_squared_loss(eta, steps, every=25):
-    """Full-batch GD on a fresh tanh MLP with the squared loss: L(theta_t) for t = 0..steps and
-    (t, lambda_max) every ``every`` steps."""
+    """Full-batch GD on a fresh tanh MLP with the squared loss: L(theta_t) for t = 0..steps,
+    (t, lambda_max) every ``every`` steps, and lambda_2 / lambda_max at the end."""
     net = make_mlp([64, 32, 10], activation=nn.Tanh, seed=0).to(F64)
     params = list(net.parameters())
     loss_fn = lambda: 0.5 * ((net(X_eos) - E_eos) ** 2).sum(1).mean()  # noqa: E731
@@ -659,38 +702,34 @@ def gd_squared_loss(eta, steps, every=25):
         if t % every == 0:
             sharp.append((t, sharpness_lanczos(loss_fn, params)))
     losses.append(float(loss_fn().detach()))
-    return np.array(losses), np.array(sharp)
-
-
-def outward(x, step=0.05):
-    """The 10% and 90% quantiles of x, rounded outward to a multiple of ``step``."""
-    lo, hi = np.quantile(x, [0.1, 0.9])
-    return math.floor(lo / step) * step, math.ceil(hi / step) * step
+    ritz = lanczos(HessianOperator(loss_fn, params), m=30)[2]
+    return np.array(losses), np.array(sharp), float(ritz[-2] / ritz[-1])
 
 
 eos = {eta: gd_squared_loss(eta, steps) for eta, steps in ((0.15, 1400), (0.18, 1000))}
 
 # %% slideshow={"slide_type": "subslide"}
-rows = {k: [] for k in ("2/eta", "lambda_max at t = 0", "reaches 0.9 x 2/eta at step", "reaches 2/eta at step",
-                        "loss there", "loss first goes up at step (about)", "lambda_max/(2/eta), 2nd half: median",
-                        "  middle 80% within", "lowest loss", "loss at the end < loss at the edge")}
-for eta, (losses, sharp) in eos.items():
+table = {}
+for eta, (losses, sharp, gap) in eos.items():
     ratio = sharp[:, 1] * eta / 2
     t90, t100 = int(sharp[np.argmax(ratio >= 0.9), 0]), int(sharp[np.argmax(ratio >= 1.0), 0])
     first_up = int(np.argmax(np.diff(losses) > 0)) + 1  # first t with L(theta_t) > L(theta_{t-1})
     half = ratio[sharp[:, 0] >= sharp[-1, 0] / 2]
     lo, hi = outward(half)
-    for key, value in zip(rows, (f"{2 / eta:.2f}", f"{sharp[0, 1]:.2f}", t90, t100, f"{losses[t100]:.3f}",
-                                 50 * round(first_up / 50), f"{np.median(half):.2f}", f"[{lo:.2f}, {hi:.2f}]",
-                                 f"{losses.min():.1g}", "yes" if losses[-1] < losses[t100] else "no"), strict=True):
-        rows[key].append(str(value))
-print(f"{'':>38}" + "".join(f"{f'eta = {eta}':>14}" for eta in eos))
-for key, values in rows.items():
-    print(f"{key:>38}" + "".join(f"{v:>14}" for v in values))
+    table[f"eta = {eta}"] = {
+        "2/eta": f"{2 / eta:.2f}", "lambda_max at t = 0": f"{sharp[0, 1]:.2f}",
+        "reaches 0.9 x 2/eta at step": t90, "reaches 2/eta at step": t100,
+        "loss there": f"{losses[t100]:.3f}",
+        "loss first goes up at step (about)": 50 * round(first_up / 50),
+        "lambda_max/(2/eta), 2nd half: median": f"{np.median(half):.2f}",
+        "  middle 80% within": f"[{lo:.2f}, {hi:.2f}]", "lowest loss": f"{losses.min():.1g}",
+        "loss at the end < at the edge": "yes" if losses[-1] < losses[t100] else "no",
+        "lambda_2 > 0.95 lambda_max at the end": "yes" if gap > 0.95 else "no"}
+print_table(table)
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "skip"}
 fig, (ax0, ax1) = new_figure(1, 2, figsize=(9.5, 4.0))
-for i, (eta, (losses, sharp)) in enumerate(eos.items()):
+for i, (eta, (losses, sharp, _)) in enumerate(eos.items()):
     c = PALETTE[i + 1]
     ax0.plot(losses, color=c, linewidth=0.8, label=rf"$\eta = {eta}$")
     ax1.plot(sharp[:, 0], sharp[:, 1], "-", color=c, label=rf"$\lambda_{{\max}}$, $\eta = {eta}$")
@@ -699,10 +738,12 @@ ax0.set(title="Full-batch GD, squared loss: training loss", xlabel="step $t$", y
         yscale="log")
 ax1.set(title=r"Sharpness: rises to $2/\eta$, then hovers", xlabel="step $t$", ylabel=r"$\lambda_{\max}$")
 ax0.legend(loc="upper right")
-ax1.legend(loc="lower right", fontsize=8)
+_ = ax1.legend(loc="lower right", fontsize=8)
+
+# %% slideshow={"slide_type": "subslide"}
 fig
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **What to notice**
 # - Progressive sharpening: from 9.49, $\lambda_{\max}$ reaches $2/\eta$ at step 400 ($\eta = 0.15$)
 #   and 200 ($\eta = 0.18$) while the loss falls smoothly.
@@ -739,7 +780,7 @@ fig
 # 004 writes it as "$\Phi = \eta H^{-1}\nabla\ell$", which lost the minus sign of its own undamped
 # "$\Phi \mathrel{-}= H^{-1}\nabla\ell$".
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def newton_step(loss_fn, w):
     """w - H^{-1} g at w, for a loss of a small parameter vector."""
     w = w.detach().clone().requires_grad_(True)
@@ -757,10 +798,11 @@ center = torch.tensor([1.0, -2.0], dtype=F64)
 quad = lambda w: 0.5 * (w - center) @ Hq @ (w - center)  # noqa: E731
 w_start = torch.tensor([4.0, 3.0], dtype=F64)
 w_newton = newton_step(quad, w_start)
-print(f"one Newton step from {w_start.tolist()}: ({r0(w_newton[0], 6):+.6f}, {r0(w_newton[1], 6):+.6f}), "
+print(f"one Newton step from {w_start.tolist()}: {fmt_point(w_newton, 6)}, "
       f"distance to the minimum {fmt_diff((w_newton - center).norm())}")
 w_gd = gd_step(quad, w_start, 1 / lam_q)
-print(f"one GD step (eta = 1/lambda_max) : distance to the minimum {float((w_gd - center).norm()):.3f}")
+print(f"one GD step (eta = 1/lambda_max) : "
+      f"distance to the minimum {float((w_gd - center).norm()):.3f}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The units of a gradient (seed 004)
@@ -777,7 +819,7 @@ print(f"one GD step (eta = 1/lambda_max) : distance to the minimum {float((w_gd 
 # Coordinates are printed rounded, with $+0.0$ added so that a value that rounds to zero never
 # prints as $-0.0000$.
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "skip"}
 def convex(w):
     w0, w1 = w[..., 0], w[..., 1]
     return w0**4 / 4 + w0**2 / 2 + w0 * w1 + 5 * w1**2
@@ -799,16 +841,14 @@ def path(step, loss_fn, start, steps, c):
     return torch.stack(out)
 
 
-def fmt_point(p):
-    return f"({r0(p[0], 4):+.4f}, {r0(p[1], 4):+.4f})"
-
-
+# %% slideshow={"slide_type": "subslide"}
 start_c = (2.0, 1.5)
 paths = {}
 for c in (1.0, 0.1, 10.0):
     paths[("GD", c)] = path(lambda f, z: gd_step(f, z, 0.05), convex, start_c, 20, c)
     paths[("Newton", c)] = path(newton_step, convex, start_c, 20, c)
-print(f"{'method':>7} {'c':>5} {'after 5 steps':>18} {'after 20 steps':>18} {'max distance to the c = 1 path':>31}")
+print(f"{'method':>7} {'c':>5} {'after 5 steps':>18} {'after 20 steps':>18} "
+      f"{'max distance to the c = 1 path':>31}")
 for (method, c), p in paths.items():
     ref = paths[(method, 1.0)]
     if len(p) < len(ref):
@@ -818,7 +858,7 @@ for (method, c), p in paths.items():
     print(f"{method:>7} {c:5.1f} {fmt_point(p[5]):>18} {fmt_point(p[20]):>18} "
           f"{fmt_diff((p - ref).norm(dim=1).max()):>31}")
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "skip"}
 convex_land = Landscape("convex", lambda w0, w1: convex(torch.stack([w0, w1], -1)),
                         [CriticalPoint(0.0, 0.0, "minimum")], xlim=(-1.0, 2.5), ylim=(-1.0, 2.0),
                         formula=r"$w_0^4/4 + w_0^2/2 + w_0 w_1 + 5w_1^2$")
@@ -836,10 +876,12 @@ for key, p in paths.items():
     ax.plot(p[:, 0], p[:, 1], style, color=color, markersize=4, label=label, zorder=5)
 ax.set_xlim(-1.0, 2.5)
 ax.set_ylim(-1.0, 2.0)
-ax.legend(loc="upper left", fontsize=8)
+_ = ax.legend(loc="upper left", fontsize=8)
+
+# %% slideshow={"slide_type": "subslide"}
 fig
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **What to notice**: with the same $\eta = 0.05$, GD's path changes completely with the units: for
 # $c = 0.1$ it barely moves $w_1$ (its step in $w_1$ is $c^2$ times smaller), for $c = 10$ it
 # diverges. The three Newton paths coincide to rounding error. In seed 004's words, the gradient
@@ -854,7 +896,7 @@ fig
 # RMSProp and Adam divide by a running RMS of the gradient, so a factor $c$ on the gradient
 # cancels: they are invariant to the first (up to $\epsilon$), not to the second.
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 def first_step_w1(method, c_param=1.0, c_loss=1.0, start=(2.0, 1.5), eta=0.05):
     """The change of w_1 in the first step of ``method`` run in (w_0, u = w_1 / c_param) on c_loss * L."""
     S = torch.tensor([1.0, c_param], dtype=F64)
@@ -872,6 +914,7 @@ def first_step_w1(method, c_param=1.0, c_loss=1.0, start=(2.0, 1.5), eta=0.05):
     return float(z.detach()[1] * c_param) - start[1]
 
 
+# %% slideshow={"slide_type": "fragment"}
 print(f"{'first step in w_1 / (the same at c = 1)':>40} {'loss x 0.1':>11} {'loss x 10':>10} "
       f"{'w_1 = 0.1 u':>12} {'w_1 = 10 u':>11}")
 for method in ("GD", "RMSProp", "Adam", "Newton"):
@@ -880,7 +923,7 @@ for method in ("GD", "RMSProp", "Adam", "Newton"):
     ratios += [first_step_w1(method, c_param=c) / base for c in (0.1, 10.0)]
     print(f"{method:>40} {ratios[0]:11.3g} {ratios[1]:10.3g} {ratios[2]:12.3g} {ratios[3]:11.3g}")
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **What to notice**
 # - GD's step scales with the loss ($c$) and with a parameter's units ($c^2$): it has neither
 #   invariance.
@@ -898,7 +941,7 @@ for method in ("GD", "RMSProp", "Adam", "Newton"):
 # ($H = \operatorname{diag}(2, -2)$), minima at $(0, \pm\sqrt2)$ with loss $-1$. "Saddle-free Newton"
 # (Dauphin et al. 2014) uses $|H| = \sum_i |\lambda_i|\, q_i q_i^\top$ and goes downhill instead.
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "skip"}
 def saddle_quartic_fn(w0, w1):
     return w0**2 - w1**2 + w1**4 / 4
 
@@ -928,6 +971,7 @@ def iterate(step, start, steps):
     return torch.stack(out)
 
 
+# %% slideshow={"slide_type": "subslide"}
 start_s = (1.2, 0.3)
 g0, H0 = gradient_and_hessian(saddle_quartic, start_s)
 lam0, Q0 = torch.linalg.eigh(H0)
@@ -942,17 +986,20 @@ runs_s = {
 for name, p in runs_s.items():
     end = p[-1]
     _, H_end = gradient_and_hessian(saddle_quartic, tuple(end.tolist()))
-    print(f"{name:>20}: ends at ({r0(end[0], 6):+.6f}, {r0(end[1], 6):+.6f}) after {len(p) - 1:3d} steps, "
-          f"loss {r0(sq_loss(end), 6):+.6f}, H there: {classify_critical_point(torch.linalg.eigvalsh(H_end))}")
+    kind = classify_critical_point(torch.linalg.eigvalsh(H_end))
+    print(f"{name:>20}: ends at {fmt_point(end, 6)} after {len(p) - 1:3d} steps, "
+          f"loss {r0(sq_loss(end), 6):+.6f}, H there: {kind}")
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "skip"}
 fig = plot_contour(saddle_quartic, title="Newton stops at the saddle, GD escapes", levels=20, n=100)
 ax = fig.axes[0]
 for (name, p), c, mk in zip(runs_s.items(), [PALETTE[1], PALETTE[2], PALETTE[0], PALETTE[4]], ["o", "s", ".", "."],
                             strict=True):
     p = p.numpy()
     ax.plot(p[:, 0], p[:, 1], "-" + mk, color=c, markersize=5, label=name, zorder=6)
-ax.legend(loc="lower left", fontsize=8)
+_ = ax.legend(loc="lower left", fontsize=8)
+
+# %% slideshow={"slide_type": "subslide"}
 fig
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -991,22 +1038,25 @@ predicted = [math.log(r_s / d) / math.log(1 + eta_s * abs(lam_min)) for d in del
 print(f"{'delta':>7} {'measured':>9} {'predicted':>10} {'ratio':>6}")
 for d, m_, p_ in zip(deltas, measured, predicted, strict=True):
     print(f"{d:7.0e} {m_:9d} {p_:10.1f} {m_ / p_:6.2f}")
-print(f"from delta = 0: escaped within 1,000 steps? {steps_to_escape(0.0, max_steps=1000) is not None}")
+print(f"from delta = 0: escaped within 1,000 steps? "
+      f"{steps_to_escape(0.0, max_steps=1000) is not None}")
 slope = np.polyfit(np.log10(1 / np.array(deltas)), measured, 1)[0]
 print(f"extra steps per factor of 10 in delta: measured {slope:.2f}, predicted ln 10 / ln 1.2 = "
       f"{math.log(10) / math.log(1.2):.2f}")
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "skip"}
 fig, ax = new_figure(figsize=(6.0, 4.0))
 ax.plot(np.log10(1 / np.array(deltas)), measured, "o", color=PALETTE[0], markersize=7, label="measured (GD)")
 ax.plot(np.log10(1 / np.array(deltas)), predicted, "--", color=PALETTE[1],
         label=r"$\ln(r/\delta)\,/\,\ln(1 + \eta|\lambda_{\min}|)$")
 ax.set(title="Steps for GD to escape the saddle", xlabel=r"$\log_{10}(1/\delta)$ (distance from the stable manifold)",
        ylabel="steps until $|w_1| \\geq 0.5$")
-ax.legend(loc="upper left")
+_ = ax.legend(loc="upper left")
+
+# %% slideshow={"slide_type": "subslide"}
 fig
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **What to notice**: the counts follow the prediction within 3% for $\delta \le 0.01$ (13% above it
 # at $\delta = 0.1$: the $-w_1^3$ term slows the growth as $|w_1|$ nears $r$). Each factor of 10 costs
 # 12.60 more steps (predicted 12.63). Saddles do not trap GD, they delay it, by $O(\log(1/\delta))$
@@ -1054,8 +1104,8 @@ def counted_run(optimizer, steps, **hp):
 
 
 tol = 1e-8
-lbfgs, lbfgs_evals = counted_run(torch.optim.LBFGS, 60, lr=1.0, max_iter=1, max_eval=25, history_size=10,
-                                 line_search_fn="strong_wolfe")
+lbfgs, lbfgs_evals = counted_run(torch.optim.LBFGS, 60, lr=1.0, max_iter=1, max_eval=25,
+                                 history_size=10, line_search_fn="strong_wolfe")
 adam, adam_evals = counted_run(torch.optim.Adam, 1700, lr=0.05)
 print(f"Rosenbrock from (-1.5, 2), first iterate with f < {tol:g}:")
 for name, tr, evals in (("L-BFGS", lbfgs, lbfgs_evals), ("Adam, lr 0.05", adam, adam_evals)):
@@ -1064,9 +1114,10 @@ for name, tr, evals in (("L-BFGS", lbfgs, lbfgs_evals), ("Adam, lr 0.05", adam, 
           f"final loss {tr.final_loss:.1e}")
 
 # %% slideshow={"slide_type": "subslide"}
-w = torch.tensor([-1.5, 2.0], dtype=F64, requires_grad=True)  # the same L-BFGS in a single step() call
-one_call = torch.optim.LBFGS([w], lr=1.0, max_iter=200, max_eval=1000, history_size=10, tolerance_grad=1e-12,
-                             tolerance_change=1e-14, line_search_fn="strong_wolfe")
+w = torch.tensor([-1.5, 2.0], dtype=F64, requires_grad=True)  # the same L-BFGS in one step() call
+one_call = torch.optim.LBFGS([w], lr=1.0, max_iter=200, max_eval=1000, history_size=10,
+                             tolerance_grad=1e-12, tolerance_change=1e-14,
+                             line_search_fn="strong_wolfe")
 seen = []
 
 
@@ -1083,8 +1134,7 @@ first = next(i for i, f in enumerate(seen) if f < tol) + 1
 print(f"L-BFGS in a single step() call: f < {tol:g} first at evaluation {first} "
       f"(the call ran {one_call.state[w]['n_iter']} iterations, {len(seen)} evaluations in all)")
 
-
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "skip"}
 fig, (ax0, ax1) = new_figure(1, 2, figsize=(9.5, 4.0))
 adam_few = type(adam)(adam.positions[::20], adam.losses[::20], label="Adam (every 20th step)")
 lbfgs.label = "L-BFGS"
@@ -1095,10 +1145,12 @@ ax1.semilogy(adam_evals, adam.losses, color=PALETTE[0], label="Adam, lr 0.05")
 ax1.axhline(tol, color="gray", linestyle=":", label=f"tolerance {tol:g}")
 ax1.set(title="Loss against gradient evaluations (log-log)", xlabel="gradient evaluations", ylabel="loss",
         xscale="log", ylim=(1e-11, 1e2))
-ax1.legend(loc="lower left")
+_ = ax1.legend(loc="lower left")
+
+# %% slideshow={"slide_type": "subslide"}
 fig
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **What to notice**: on this smooth, deterministic, badly conditioned valley, L-BFGS gets below
 # $10^{-8}$ in 39 iterations and 88 gradient evaluations; Adam needs 1,630 steps, with a learning
 # rate we had to choose. `run_trajectory` calls `LBFGS.step` once per iteration, and each call
@@ -1120,9 +1172,8 @@ fig
 # %% tags=["solution"]
 def smallest_eigenvalue(matvec, d, iters=300):
     spectral_radius = abs(power_method(matvec, d, iters)[0])  # max_i |lambda_i|
-    shifted = lambda v: matvec(v) - spectral_radius * v  # noqa: E731 (eigenvalues lambda_i - radius <= 0)
+    shifted = lambda v: matvec(v) - spectral_radius * v  # noqa: E731 (eigenvalues <= 0)
     return power_method(shifted, d, iters)[0] + spectral_radius
-
 
 # %%
 check_smallest_eigenvalue(smallest_eigenvalue)
@@ -1161,7 +1212,6 @@ check_critical_point_kinds(kinds)
 # %% tags=["solution"]
 def fd_hvp(grad_fn, theta, v, eps=1e-4):
     return (grad_fn(theta + eps * v) - grad_fn(theta - eps * v)) / (2 * eps)
-
 
 # %%
 check_fd_hvp(fd_hvp)

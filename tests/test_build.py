@@ -268,14 +268,14 @@ def built(tmp_path_factory) -> tuple[Path, list[Path]]:
     copies = tmp / "course"  # a snapshot: the tests compare the build with what it was built from
     copies.mkdir()
     notebooks = [fixture, *(Path(shutil.copy2(nb, copies)) for nb in course_notebooks())]
-    build_course(notebooks, tmp / "_build", node_modules, log=lambda _: None)
+    build_course(notebooks, tmp / "_build", node_modules, pdf=False, log=lambda _: None)
     return tmp / "_build", notebooks
 
 
 def test_every_page_and_deck_loads_only_local_assets(built):
     out, notebooks = built
     pages = sorted(out.glob("html/*.html")) + sorted(out.glob("slides/*.html"))
-    assert len(pages) == 2 * len(notebooks) + 1  # a page and a deck each, and the index
+    assert len(pages) == 2 * len(notebooks) + 2  # a page and a deck each, the index and the search page
     for page in pages:
         text = page.read_text(encoding="utf-8")
         assert remote_refs(text) == [], f"{page.name} loads from the network"
@@ -318,6 +318,45 @@ def test_index_lists_notebooks_in_order_with_objectives_and_time(built):
         assert len(re.findall(r"<li>", index.split(f'id="nb-{ipynb.stem}"')[1].split("</ul>")[0])) == len(info.objectives)
 
 
+def test_pages_link_to_their_neighbours_and_list_their_sections(built):
+    """Each page: previous and next notebook (none before the first, none after the last), the
+    index, and a table of contents whose links are the page's own ``## `` heading anchors."""
+    out, notebooks = built
+    stems = [nb.stem for nb in notebooks]
+    for k, stem in enumerate(stems):
+        page = (out / "html" / f"{stem}.html").read_text(encoding="utf-8")
+        prev = re.findall(r'<a rel="prev" href="([^"]+)"', page)
+        nxt = re.findall(r'<a rel="next" href="([^"]+)"', page)
+        assert prev == ([f"{stems[k - 1]}.html"] * 2 if k else []), (stem, prev)  # top and bottom bars
+        assert nxt == ([f"{stems[k + 1]}.html"] * 2 if k + 1 < len(stems) else []), (stem, nxt)
+        assert page.count('href="index.html"') >= 2
+        toc = re.search(r'<nav class="course-toc"[^>]*>(.*?)</nav>', page, re.DOTALL)
+        assert toc, f"{stem}: no table of contents"
+        links = re.findall(r'href="#([^"]+)"', toc.group(1))
+        nb = nbformat.read(notebooks[k], as_version=4)
+        h2 = [line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines()
+              if line.startswith("## ")]
+        assert len(links) == len(h2) >= 3, (stem, links, h2)
+        for anchor in links:
+            assert f'<h2 id="{anchor}">' in page, f"{stem}: the contents link to #{anchor}, which is not a heading"
+
+
+def test_offline_search_indexes_every_section(built):
+    import json
+
+    out, notebooks = built
+    page = (out / "html" / "search.html").read_text(encoding="utf-8")
+    assert '<script src="search-index.js"></script>' in page and "http" not in page
+    script = (out / "html" / "search-index.js").read_text(encoding="utf-8")
+    assert script.startswith("window.COURSE_SEARCH = ")
+    entries = json.loads(script.removeprefix("window.COURSE_SEARCH = ").rstrip().removesuffix(";"))
+    assert {e["page"] for e in entries} == {f"{nb.stem}.html" for nb in notebooks}
+    fixture = [e for e in entries if e["page"] == f"{STEM}.html"]
+    assert [e["section"] for e in fixture][1:] == ["The math", "Exercises", "Summary", "References", "What's next"]
+    assert "critical_lr = 2 / lam" in next(e["text"] for e in fixture if e["section"] == "Exercises")
+    assert len(script) < 2_000_000, "the search index should stay small"
+
+
 def test_student_edition_stubs_every_solution_and_keeps_the_checks(built):
     out, notebooks = built
     for ipynb in notebooks:
@@ -343,12 +382,13 @@ def test_build_fails_naming_the_notebook_and_the_cell(tmp_path, capsys):
     bad = FIXTURE_PY.replace("critical_lr = 2 / lam\n", "critical_lr = 2 / lam\nprint(critical_lr)\n")
     assert bad != FIXTURE_PY and text
     py = write_pair(tmp_path / "notebooks", bad)
-    assert main(["build", "--notebooks", str(py.parent), "--out", str(tmp_path / "_build")]) == 1
+    assert main(["build", "--no-pdf", "--notebooks", str(py.parent), "--out", str(tmp_path / "_build")]) == 1
     err = capsys.readouterr().err
     assert f"{STEM}.ipynb, cell 6 ('critical_lr = 2 / lam')" in err
     assert "print(critical_lr)" in err
     with pytest.raises(BuildError):
-        build_course([py.with_suffix(".ipynb")], tmp_path / "again", need_node_modules(), log=lambda _: None)
+        build_course([py.with_suffix(".ipynb")], tmp_path / "again", need_node_modules(), pdf=False,
+                     log=lambda _: None)
 
 
 def test_printed_tables_keep_their_columns(built):

@@ -100,10 +100,17 @@ _MEASURE = r"""async () => {
     R.slide(idx.h, idx.v || 0, fragments ? fragments - 1 : undefined);
     await settle();
     const heading = slide.querySelector('h1, h2, h3, h4');
-    const clean = t => (t || '').replace(/\u00b6/g, '').replace(/\s+/g, ' ').trim();
+    // an element's text with its math as $TeX$ (MathJax's rendered glyphs and the notes left out)
+    const clean = el => {
+      const copy = el.cloneNode(true);
+      copy.querySelectorAll('.MathJax, .MathJax_Display, .MathJax_Preview, .MJX_Assistive_MathML, aside.notes, a.anchor-link')
+          .forEach(n => n.remove());
+      copy.querySelectorAll('script[type^="math/tex"]').forEach(s => s.replaceWith('$' + s.textContent + '$'));
+      return copy.textContent.replace(/\u00b6/g, '').replace(/\s+/g, ' ').trim();
+    };
     let title;
-    if (heading) { title = clean(heading.textContent); lastHeading = title; }
-    else { title = (lastHeading ? lastHeading + ' > ' : '') + clean(slide.textContent).slice(0, 50); }
+    if (heading) { title = clean(heading); lastHeading = title; }
+    else { title = (lastHeading ? lastHeading + ' > ' : '') + clean(slide).slice(0, 50); }
     let bottom = 0;
     const top = slide.getBoundingClientRect().top;
     const scale = R.getScale();
@@ -172,8 +179,10 @@ def print_deck_pdf(context, deck: Path, pdf: Path) -> None:
     try:
         page.wait_for_function("() => document.querySelector('.reveal .pdf-page') !== null")
         page.evaluate("() => new Promise(resolve => MathJax.Hub.Queue(() => { resolve(); }))")
+        pages = page.evaluate("() => document.querySelectorAll('.reveal .pdf-page').length")
         pdf.parent.mkdir(parents=True, exist_ok=True)
-        page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+        # (Chromium adds a blank page after reveal's last one: print the slides' pages only)
+        page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True, page_ranges=f"1-{pages}")
     finally:
         page.close()
 

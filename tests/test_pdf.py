@@ -21,10 +21,23 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from _course_fixture import STEM, fake_execute, need, need_node_modules, write_pair
+from _course_fixture import (
+    STEM,
+    course_notebooks,
+    fake_execute,
+    need,
+    need_node_modules,
+    write_pair,
+)
 
-from course_utils.authoring.browser import chromium_path
+from course_utils.authoring.browser import (
+    chromium_path,
+    offline_browser,
+    print_deck_pdf,
+    print_page_pdf,
+)
 from course_utils.authoring.build import build_course
+from course_utils.authoring.site import copy_assets, render_page, render_slides
 
 pytestmark = pytest.mark.slow  # drives a browser: `make slow` and CI
 
@@ -34,7 +47,9 @@ RAW_TEX = re.compile(r"\$|\\\(|\\\)|\\\[|\\(?:eta|theta|lambda|frac|tfrac)\b")
 def raw_tex(text: str, nb) -> list[str]:
     """The lines of ``text`` with raw TeX in them, except lines of the notebook's code (a
     matplotlib label such as ``r"$|\\theta_t|$"`` is code, not math left untypeset)."""
-    squash = lambda s: " ".join(s.split())  # noqa: E731
+    def squash(line: str) -> str:
+        return " ".join(re.sub(r"^\s*(In|Out)\s*\[\s*\d*\]:", "", line).split())
+
     code = {squash(line) for c in nb.cells if c.cell_type == "code" for line in c.source.splitlines()}
     # (a code line wider than the A4 page is cut at its edge: a part of a code line is code)
     return [line for line in text.splitlines()
@@ -89,3 +104,26 @@ def test_page_pdf_has_the_whole_page_as_text_without_navigation(built):
     assert "contraction per step: 0.60" in text  # an output
     assert raw_tex(text, nbformat.read(ipynb, as_version=4)) == [], "raw TeX left in the page's PDF"
     assert "All notebooks" not in text and "Contents" not in text, "the site's navigation was printed"
+
+
+@pytest.mark.parametrize("ipynb", [pytest.param(p, id=p.stem) for p in course_notebooks()])
+def test_course_pdfs_have_typeset_math(ipynb, tmp_path):
+    """Each course notebook's page and deck, printed: one page per slide, no raw TeX in the text
+    (a formula that markdown broke apart, e.g. a line inside $...$ that starts with "+ ")."""
+    need(chromium_path() is not None and shutil.which("pdftotext") is not None,
+         "Chromium or poppler-utils is not installed")
+    copy_assets(need_node_modules(), tmp_path / "assets")
+    nb = nbformat.read(ipynb, as_version=4)
+    for folder in ("html", "slides"):
+        (tmp_path / folder).mkdir()
+    page, deck = tmp_path / "html" / f"{ipynb.stem}.html", tmp_path / "slides" / f"{ipynb.stem}.slides.html"
+    page.write_text(render_page(nb, ipynb.stem), encoding="utf-8")
+    deck.write_text(render_slides(nb, ipynb.stem), encoding="utf-8")
+    with offline_browser() as context:
+        print_page_pdf(context, page, tmp_path / "page.pdf")
+        print_deck_pdf(context, deck, tmp_path / "deck.pdf")
+    kinds = [c.metadata.get("slideshow", {}).get("slide_type") for c in nb.cells]
+    assert pdf_pages(tmp_path / "deck.pdf") == sum(k in ("slide", "subslide") for k in kinds)
+    for pdf in ("page.pdf", "deck.pdf"):
+        found = raw_tex("\n".join(pdftotext(tmp_path / pdf)), nb)
+        assert found == [], f"{ipynb.stem} {pdf}: raw TeX in the text:\n" + "\n".join(found)

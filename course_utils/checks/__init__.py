@@ -11,6 +11,7 @@ from . import (
     nb00_gradient_descent,
     nb01_ewma,
     nb02_momentum,
+    nb03_adagrad_rmsprop,
     nb05_sgd_minibatch,
     nb06_lr_finder,
     nb07_lr_schedules,
@@ -21,12 +22,13 @@ from .core import *  # noqa: F403
 from .nb00_gradient_descent import *  # noqa: F403
 from .nb01_ewma import *  # noqa: F403
 from .nb02_momentum import *  # noqa: F403
+from .nb03_adagrad_rmsprop import *  # noqa: F403
 from .nb05_sgd_minibatch import *  # noqa: F403
 from .nb06_lr_finder import *  # noqa: F403
 from .nb07_lr_schedules import *  # noqa: F403
 from .nb08_hessian import *  # noqa: F403
 from .optimizer import *  # noqa: F403
 
-MODULES = (core, optimizer, nb00_gradient_descent, nb01_ewma, nb02_momentum, nb05_sgd_minibatch,
-           nb06_lr_finder, nb07_lr_schedules, nb08_hessian)
+MODULES = (core, optimizer, nb00_gradient_descent, nb01_ewma, nb02_momentum, nb03_adagrad_rmsprop,
+           nb05_sgd_minibatch, nb06_lr_finder, nb07_lr_schedules, nb08_hessian)
 __all__ = [name for module in MODULES for name in module.__all__]

@@ -73,3 +73,24 @@ def test_check_value_escalating_needs_a_ladder_and_counts_per_title():
     assert check_value_escalating("a", 1.0, 2.0, ladder=["first", "second"]).hint == "second"
     assert check_value_escalating("a", None, 2.0, ladder=["first"]).status == "NOT IMPLEMENTED YET"
     assert wrong_tries("a") == 2  # a stub is not a wrong try
+
+
+def test_adam_first_step_matches_torch_and_the_checker_escalates():
+    from course_utils.checks import adam_first_step, check_adam_first_step
+
+    for lr, g1 in ((1e-3, 5e-9), (0.1, -3.0), (1e-2, 1e-8)):
+        theta = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+        opt = torch.optim.Adam([theta], lr=lr)
+        theta.grad = torch.tensor([g1], dtype=torch.float64)
+        opt.step()
+        assert math.isclose(abs(float(theta.detach())), adam_first_step(lr, g1), rel_tol=1e-12)
+    right = adam_first_step(1e-3, 5e-9)
+    assert check_adam_first_step(right).passed
+    assert check_adam_first_step(None).status == "NOT IMPLEMENTED YET"
+    assert "eps" in check_adam_first_step(1e-3).hint
+    assert "outside the square root" in check_adam_first_step(1e-3 * 5e-9 / math.sqrt(25e-18 + 1e-8)).hint
+    assert "bias correction" in check_adam_first_step(1e-3 * 5e-9 / (math.sqrt(0.001) * 5e-9 + 1e-8)).hint
+    reset_tries()
+    ladder = [check_adam_first_step(0.5).hint for _ in range(3)]
+    assert "(|g_1| + eps)" not in ladder[0] and "(|g_1| + eps)" not in ladder[1]  # concept first
+    assert "(|g_1| + eps)" in ladder[2]  # the formula only after two wrong tries

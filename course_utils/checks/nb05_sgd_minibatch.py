@@ -49,9 +49,9 @@ def check_minibatch_variance(
         hints += [
             (sigma2 / b, "that holds with replacement. Without replacement a batch cannot repeat an example, "
                          "which lowers the variance by the finite-population correction."),
-            (sigma2 / b * (n - b) / n, "sigma^2 here is the population variance (divided by N), so the "
-                                       "correction is (N - B) / (N - 1), not (N - B) / N."),
-            (sigma2 / b * (1 - (b - 1) / n), "close: the correction is (N - B) / (N - 1)."),
+            (sigma2 / b * (n - b) / n, "close: sigma^2 here is the population variance (divided by N); redo the "
+                                       "finite-population correction with that definition."),
+            (sigma2 / b * (1 - (b - 1) / n), "close: check the finite-population correction's denominator."),
         ]
     return check_value(
         f"variance of the mean of B={b} gradients drawn {how} replacement from N={n}",
@@ -118,7 +118,8 @@ def _accumulate(model, optimizer, loss_fn, batches, k, *, when, scale, tail=True
 
 _ACCUMULATION_MISTAKES = [
     ("you step when i % k == 0, i.e. after the first micro-batch and then every k (seed 001's loop), "
-     "and the last partial group never gets its step: step when (i + 1) % k == 0, and after the last batch.",
+     "and the last partial group never gets its step: a group's step must come after its k-th micro-batch, "
+     "and the last group's after the last batch.",
      dict(when=lambda i, k: i % k == 0, scale=lambda nb, s, k: 1 / k, tail=False)),
     ("you step after every k-th micro-batch but never after the last partial group: its gradients are "
      "computed and thrown away. Also step after the last batch.",
@@ -213,8 +214,7 @@ def check_loader(student_fn: Callable[..., Any]) -> CheckResult:
                 return CheckResult(FAIL, title, f"{where}: 50 examples in batches of 8 leave a last batch of 2",
                                    "drop_last=True keeps every step at the same batch size.")
             if bool(loader.pin_memory) != (device.type == "cuda"):
-                hint = ("pinned (page-locked) memory only speeds up copies to a CUDA device: "
-                        "pin_memory=(device.type == 'cuda').")
+                hint = "pinned (page-locked) memory only speeds up copies to a CUDA device: pin it only for one."
                 return CheckResult(FAIL, title, f"{where}: pin_memory={loader.pin_memory}", hint)
             if device.type == "cpu":
                 sizes = [len(xb) for xb, _ in loader]

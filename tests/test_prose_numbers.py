@@ -29,7 +29,6 @@ CONSTANTS: dict[str, dict[str, str]] = {
 
 # Notebooks not yet brought in line (each is removed from this set when its prose is fixed).
 PENDING: set[str] = {
-    "00_gradient_descent", "01_ewma_bias_correction", "02_momentum",
     "06_lr_finder", "07_lr_schedules", "08_hessian_saddle_points",
 }
 

@@ -54,10 +54,10 @@ from course_utils import (
     Interval,
     Landscape,
     OptimizerBase,
-    Trajectory,
     check_optimizer,
     fmt_diff,
     load_digits,
+    max_path_difference,
     new_figure,
     plot_contour,
     plot_losses,
@@ -136,11 +136,6 @@ class SimpleAdagrad(OptimizerBase):
 
 
 # %% slideshow={"slide_type": "subslide"}
-def max_path_difference(a: Trajectory, b: Trajectory) -> float:
-    """Largest coordinate difference between two runs, over all steps."""
-    return float(np.max(np.abs(a.positions - b.positions)))
-
-
 for land, pt in ((ravine, start), (quadratic((1.0, 10.0), angle=0.5), (1.5, -1.0))):
     ours = run_trajectory(land, SimpleAdagrad, pt, 200, lr=0.5)
     theirs = run_trajectory(land, torch.optim.Adagrad, pt, 200, lr=0.5)
@@ -149,33 +144,13 @@ for land, pt in ((ravine, start), (quadratic((1.0, 10.0), angle=0.5), (1.5, -1.0
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **On the ravine.** Adagrad with $\eta = 0.5$ against the GD of section 1, 100 steps, recording
-# the effective learning rate $\eta/(\sqrt{s_t}+\epsilon)$ of both coordinates at every step.
-
-# %% slideshow={"slide_type": "skip"}
-def run_with_state(opt_cls, landscape, start, steps, key, scheduler=None, label=None, **hp):
-    """Like run_trajectory, but also returns the state buffer ``key`` and the lr used at every step."""
-    w = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-    opt = opt_cls([w], **hp)
-    sched = scheduler(opt) if scheduler is not None else None
-    positions, buffers, lrs = [w.detach().clone()], [], []
-    for _ in range(steps):
-        lrs.append(opt.param_groups[0]["lr"])
-        opt.zero_grad()
-        landscape(w[0], w[1]).backward()
-        opt.step()
-        if sched is not None:
-            sched.step()
-        positions.append(w.detach().clone())
-        buffers.append(opt.state[w][key].clone())
-    P = torch.stack(positions)
-    losses = landscape(P[:, 0], P[:, 1]).numpy()
-    return Trajectory(P.numpy(), losses, label or opt_cls.__name__), torch.stack(buffers).numpy(), np.array(lrs)
-
+# the effective learning rate $\eta/(\sqrt{s_t}+\epsilon)$ of both coordinates at every step
+# (`run_trajectory(..., record_state="sum")` keeps a copy of $s_t$ after every update).
 
 # %%
 gd = run_trajectory(ravine, GD, start, 100, lr=0.019, label="GD (lr = 0.019)")
-ada, sums, _ = run_with_state(SimpleAdagrad, ravine, start, 100, "sum", label="Adagrad (lr = 0.5)", lr=0.5)
-eff_lr = 0.5 / (np.sqrt(sums) + 1e-10)  # (steps, 2): the effective learning rate of w_0 and w_1
+ada = run_trajectory(ravine, SimpleAdagrad, start, 100, label="Adagrad (lr = 0.5)", record_state="sum", lr=0.5)
+eff_lr = 0.5 / (np.sqrt(ada.states["sum"]) + 1e-10)  # (steps, 2): the effective learning rate of w_0 and w_1
 print(f"final loss after 100 steps: GD {gd.final_loss:.3e}, Adagrad {ada.final_loss:.3e}")
 for t in (1, 10, 100):
     print(f"t = {t:3d}: effective lr  w_0: {eff_lr[t - 1, 0]:.4f}   w_1: {eff_lr[t - 1, 1]:.5f}")
@@ -263,7 +238,8 @@ print(f"steps Adagrad would need to cover 100 at this rate: (100 / (2 eta))^2 = 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # **What to notice:** the slope never changes, yet Adagrad covers 9.29 units in the first 100
 # steps and only 34.7 more in the next 1900, tracking $2\eta\sqrt T$; it would need about 10 000
-# steps to reach the minimum. RMSProp was designed to remove this stall.
+# steps to reach the minimum. RMSProp's forgetting average removes this stall (Tieleman and Hinton
+# motivated it differently: rprop's sign-like steps made to work with mini-batches).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. RMSProp: an average that forgets
@@ -468,15 +444,14 @@ fig
 # %% slideshow={"slide_type": "subslide"}
 valley = quadratic((0.5, 50.0), angle=0.05)
 burst_start, lr0 = (-3.0, 1.0), 0.1
-const, sq_const, lr_const = run_with_state(SimpleRMSProp, valley, burst_start, 600, "square_avg",
-                                           label="RMSProp, constant lr 0.1", lr=lr0)
-decay, sq_decay, lr_decay = run_with_state(
-    SimpleRMSProp, valley, burst_start, 600, "square_avg",
-    scheduler=lambda opt: torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.99),
-    label="RMSProp, lr 0.1 x $0.99^t$", lr=lr0)
+const = run_trajectory(valley, SimpleRMSProp, burst_start, 600, label="RMSProp, constant lr 0.1",
+                       record_state="square_avg", lr=lr0)
+decay = run_trajectory(valley, SimpleRMSProp, burst_start, 600, label="RMSProp, lr 0.1 x $0.99^t$",
+                       scheduler=lambda opt: torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.99),
+                       record_state="square_avg", lr=lr0)
 
 # %% slideshow={"slide_type": "subslide"}
-root_v = np.sqrt(sq_const[:, 1])  # sqrt(v_t) of the steep coordinate after update t = 1..600
+root_v = np.sqrt(const.states["square_avg"][:, 1])  # sqrt(v_t) of the steep coordinate after update t = 1..600
 cross = 1 + int(np.argmax(lr0 / (root_v + 1e-8) > 2 / 50))
 quiet = int(np.argmax(const.losses < 1e-20))
 burst = 50 * ((quiet + int(np.argmax(const.losses[quiet:] > 1.0))) // 50)  # a band: see below
@@ -500,8 +475,8 @@ fig
 # %% slideshow={"slide_type": "skip"}
 fig, ax = new_figure(figsize=(8.0, 3.6))
 t = np.arange(1, 601)
-for i, (sq, lrs, tr) in enumerate(((sq_const, lr_const, const), (sq_decay, lr_decay, decay))):
-    ax.plot(t, lrs / (np.sqrt(sq[:, 1]) + 1e-8), color=PALETTE[i], label=tr.label)
+for i, tr in enumerate((const, decay)):
+    ax.plot(t, tr.lrs / (np.sqrt(tr.states["square_avg"][:, 1]) + 1e-8), color=PALETTE[i], label=tr.label)
 ax.axhline(2 / 50, color="black", linestyle="--", linewidth=1, label=r"stability limit $2/\lambda$ = 0.04")
 ax.set_yscale("log")
 ax.set_xlabel("step $t$")

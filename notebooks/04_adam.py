@@ -55,6 +55,7 @@ from course_utils import (
     check_optimizer,
     cubic_data,
     fmt_diff,
+    max_path_difference,
     new_figure,
     pathological,
     plot_contour,
@@ -109,11 +110,6 @@ class SimpleAdam(OptimizerBase):
 
 
 # %% slideshow={"slide_type": "subslide"}
-def max_path_difference(a, b):
-    """Largest coordinate difference between two runs, over all steps."""
-    return float(np.max(np.abs(a.positions - b.positions)))
-
-
 for lr, start in ((0.05, (-4.0, 6.0)), (0.5, (3.5, 5.0))):
     ours = run_trajectory(pathological, SimpleAdam, start, 200, lr=lr)
     theirs = run_trajectory(pathological, torch.optim.Adam, start, 200, lr=lr)

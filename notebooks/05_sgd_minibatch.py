@@ -54,6 +54,7 @@ from course_utils import (
     PALETTE,
     CriticalPoint,
     Landscape,
+    RecordingSGD,
     Trajectory,
     check_accumulation,
     check_loader,
@@ -674,7 +675,7 @@ fig
 # $B$ the scaled $\eta$ is large, plain SGD overshoots along the steep directions, and momentum, whose
 # stability limit is $2(1+\beta)/(1-\beta)$ times larger in effective-rate terms (notebook 02), keeps
 # converging. So the seed's condition is right in kind but its threshold is not about $B^*$ alone: on
-# digits $B^* = 16 B_\text{noise}$ is in the thousands (section 9), yet momentum matters from $B = 256$ on.
+# digits $B^* = 16 B_\text{noise}$ is 1186 to 3706 (section 9), yet momentum matters from $B = 256$ on.
 # A single accuracy of plain SGD at a constant rate is noisy (the gap column); the loss is the steadier measure.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -732,16 +733,6 @@ def accumulate_epoch(model, optimizer, loss_fn, micro_batches, k):
 
 
 # %% slideshow={"slide_type": "skip"}
-class CountingSGD(torch.optim.SGD):
-    """torch.optim.SGD that counts its steps."""
-
-    steps = 0
-
-    def step(self, closure=None):
-        self.steps += 1
-        return super().step(closure)
-
-
 MB, K = 32, 4
 micro = [(X_tr[i:i + MB], y_tr[i:i + MB]) for i in range(0, N_tr, MB)]
 sizes_micro = [len(b[0]) for b in micro]
@@ -749,9 +740,9 @@ sizes_micro = [len(b[0]) for b in micro]
 
 def one_epoch(loop):
     model = make_mlp([64, 32, 10], seed=0).double()
-    optimizer = CountingSGD(model.parameters(), lr=0.1, momentum=0.9)
+    optimizer = RecordingSGD(model.parameters(), lr=0.1, momentum=0.9)  # torch's SGD that counts its steps
     loop(model, optimizer, nn.functional.cross_entropy, micro, K)
-    return torch.cat([p.detach().flatten() for p in model.parameters()]), optimizer.steps
+    return torch.cat([p.detach().flatten() for p in model.parameters()]), optimizer.n_steps
 
 
 # %% slideshow={"slide_type": "subslide"}
@@ -932,29 +923,29 @@ for B in (B_noise, B_star):
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Seed 004's "derived algorithm"**, in course notation (per coordinate; the seed writes $\hat g$ for
-# $\tilde g_t$ and $\tilde g, \tilde s$ for $m_t, v_t$), with the weight $w = B/B^*$:
+# $\tilde g_t$ and $\tilde g, \tilde s$ for $m_t, v_t$), with $1 - \beta = B/B^*$:
 #
-# $$m_t = (1 - w)\, m_{t-1} + w\, \tilde g_t, \qquad v_t = (1 - w)\, v_{t-1} + w\, \tilde g_t^2, \qquad
+# $$m_t = \beta\, m_{t-1} + (1 - \beta)\, \tilde g_t, \qquad v_t = \beta\, v_{t-1} + (1 - \beta)\, \tilde g_t^2, \qquad
 # \tilde\sigma^2 = v_t - m_t^2, \qquad B^* = 16\,\tilde\sigma^2/m_t^2 .$$
 #
 # * The seed's $v$ update has $m_{t-1}$ where $v_{t-1}$ belongs (its $\tilde g^t$ for $\tilde s^t$).
 # * $v_t - m_t^2$ estimates the variance of the *mini-batch* gradient, $\sigma^2/B$ (section 2): $\sigma^2 \approx B\,\tilde\sigma^2$.
-# * Both averages span about $1/w$ steps while $\theta$ moves: the gradient's own change counts as noise.
+# * Both averages span about $1/(1-\beta)$ steps while $\theta$ moves: the gradient's own change counts as noise.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **McCandlish et al.'s estimators.** Since $\mathbb E\lVert\tilde g_B\rVert^2 = \lVert g\rVert^2 + \operatorname{tr}\Sigma/B$,
-# two batch sizes $b < B$ at the same $\theta$ give unbiased estimates
+# two batch sizes $B_\text{small} < B_\text{big}$ at the same $\theta$ give unbiased estimates
 #
-# $$\lVert g\rVert^2 \approx \frac{B\lVert\tilde g_B\rVert^2 - b\lVert\tilde g_b\rVert^2}{B - b}, \qquad
-# \operatorname{tr}\Sigma \approx \frac{\lVert\tilde g_b\rVert^2 - \lVert\tilde g_B\rVert^2}{1/b - 1/B},$$
+# $$\lVert g\rVert^2 \approx \frac{B_\text{big}\lVert\tilde g_{B_\text{big}}\rVert^2 - B_\text{small}\lVert\tilde g_{B_\text{small}}\rVert^2}{B_\text{big} - B_\text{small}}, \qquad
+# \operatorname{tr}\Sigma \approx \frac{\lVert\tilde g_{B_\text{small}}\rVert^2 - \lVert\tilde g_{B_\text{big}}\rVert^2}{1/B_\text{small} - 1/B_\text{big}},$$
 #
-# each averaged over steps, and then divided. In data-parallel training $\tilde g_b$ is one device's gradient
-# and $\tilde g_B$ the all-reduced one; here a batch of $B = 32$ is four "devices" of $b = 8$.
+# each averaged over steps, and then divided. In data-parallel training $\tilde g_{B_\text{small}}$ is one
+# device's gradient and $\tilde g_{B_\text{big}}$ the all-reduced one; here a batch of 32 is four "devices" of 8.
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # Both online estimators below use the same window, an average over about 100 steps ($\beta = 0.99$,
-# bias-corrected, $\hat m_t = m_t/(1-\beta^t)$ as in notebook 01), instead of the seed's adaptive weight
-# $B/B^*$, so that they are compared on equal terms. The exact value needs the gradient of every training
+# bias-corrected, $\hat m_t = m_t/(1-\beta^t)$ as in notebook 01), instead of the seed's adaptive
+# $1 - \beta = B/B^*$, so that they are compared on equal terms. The exact value needs the gradient of every training
 # example at the checkpoint; the per-example gradients come from $n$ copies of the model, each fed one
 # example, and the four devices' gradients from four copies (the same trick as section 6's batch of models). Drawing the batches without replacement
 # lowers $\mathbb E\lVert\tilde g_B\rVert^2$ by the factor $(N-B)/(N-1)$ of section 2 on the noise term, about 2%
@@ -977,7 +968,7 @@ def exact_noise_scale(P):
 
 
 # %% slideshow={"slide_type": "skip"}
-B, b, lr, beta = 32, 8, 0.1, 0.99
+B, B_small, lr, beta = 32, 8, 0.1, 0.99
 P = [p.clone().requires_grad_() for p in mlp_params([0])]
 gen = torch.Generator().manual_seed(0)
 m = v = torch.zeros(sum(p.numel() for p in P), dtype=torch.float64)  # seed 004's running averages
@@ -986,12 +977,12 @@ rows, t = [], 0
 for epoch in range(1, 11):
     order = torch.randperm(N_tr, generator=gen)
     for j in range(N_tr // B):
-        idx = order[j * B:(j + 1) * B].view(B // b, b)  # four "devices" of b examples
-        g_small = copy_gradients(P, X_tr[idx], y_tr[idx])  # (4, d): each device's g_b
-        g_big = g_small.mean(0)  # g_B, the all-reduced gradient
+        idx = order[j * B:(j + 1) * B].view(B // B_small, B_small)  # four "devices" of B_small examples
+        g_small = copy_gradients(P, X_tr[idx], y_tr[idx])  # (4, d): each device's gradient
+        g_big = g_small.mean(0)  # the all-reduced gradient of the batch of B
         big2, small2 = float(g_big @ g_big), float((g_small**2).sum(1).mean())
-        norm2_avg = beta * norm2_avg + (1 - beta) * (B * big2 - b * small2) / (B - b)
-        trace_avg = beta * trace_avg + (1 - beta) * (small2 - big2) / (1 / b - 1 / B)
+        norm2_avg = beta * norm2_avg + (1 - beta) * (B * big2 - B_small * small2) / (B - B_small)
+        trace_avg = beta * trace_avg + (1 - beta) * (small2 - big2) / (1 / B_small - 1 / B)
         m, v = beta * m + (1 - beta) * g_big, beta * v + (1 - beta) * g_big**2
         with torch.no_grad():
             for p, gr in zip(P, g_big.split([p.numel() for p in P]), strict=True):

@@ -118,6 +118,11 @@ def divide_by_count(model, optimizer, loss_fn, batches, k):
                 scale=lambda nb, s, k: 1 / len(s))
 
 
+def no_division(model, optimizer, loss_fn, batches, k):
+    _accumulate(model, optimizer, loss_fn, batches, k, when=lambda i, k: (i + 1) % k == 0,
+                scale=lambda nb, s, k: 1.0)
+
+
 def no_zero_grad(model, optimizer, loss_fn, batches, k):
     optimizer.zero_grad()
     for i, (xb, yb) in enumerate(batches):
@@ -143,12 +148,14 @@ def test_accumulation_passes_correct_versions(fn):
     (no_tail, "partial group"),
     (divide_by_k, "dividing each loss by k"),
     (divide_by_count, "number of micro-batches"),
+    (no_division, "not divided"),
     (no_zero_grad, "zero_grad"),
 ])
 def test_accumulation_names_the_mistake(fn, words):
     r = check_accumulation(fn)
     assert not r.passed
     assert words in r.hint, r
+    assert "len(xb) /" not in r.hint  # the concept, not the weighting that answers the exercise
 
 
 def test_accumulation_counts_steps_and_reports_stub_and_crash():

@@ -114,13 +114,15 @@ _ACCUMULATION_MISTAKES = [
      "computed and thrown away. Also step after the last batch.",
      dict(when=lambda i, k: (i + 1) % k == 0, scale=lambda nb, s, k: nb / sum(s), tail=False)),
     ("the steps are right, but dividing each loss by k is only right when the group has k micro-batches "
-     "of equal size: weight each micro-batch mean by len(xb) / (size of its group).",
+     "of equal size. The big batch's loss is the mean over all the examples of its group: how much should "
+     "a micro-batch's mean count when its group is smaller or its sizes differ?",
      dict(when=lambda i, k: (i + 1) % k == 0, scale=lambda nb, s, k: 1 / k)),
     ("dividing by the number of micro-batches in the group averages their means, which equals the "
-     "group mean only when all micro-batches have the same size: weight by len(xb) / (size of the group).",
+     "group mean only when all micro-batches have the same size: a mean of means is not the mean over "
+     "all the examples.",
      dict(when=lambda i, k: (i + 1) % k == 0, scale=lambda nb, s, k: 1 / len(s))),
     ("the loss is not divided at all: the accumulated gradient is the sum of k means, k times too "
-     "large. Weight each micro-batch mean by len(xb) / (size of its group).",
+     "large for the mean loss of the group.",
      dict(when=lambda i, k: (i + 1) % k == 0, scale=lambda nb, s, k: 1.0)),
     ("the gradients are not reset after a step, so each group's gradient carries the previous groups'. "
      "Call optimizer.zero_grad() after optimizer.step().",

@@ -237,7 +237,7 @@ print(f"the supremum over all gradient sequences: {0.1 / math.sqrt(0.001 * (1 - 
 #   per-parameter *scale* every step is divided by, so it should be stable.
 # - A long window is why the correction matters most for $v$: $1 - 0.999^t$ is still only 0.63 at $t = 1000$.
 #
-# **Measured:** 2000 noisy gradients $g_t = 0.1 + z_t$, $z_t \sim \mathcal N(0, 1)$; how much the
+# **Measured:** 2000 noisy gradients $g_t = 0.1 + \zeta_t$, $\zeta_t \sim \mathcal N(0, 1)$; how much the
 # effective learning rate $\eta/\sqrt{\hat v_t}$ fluctuates after step 100 (standard deviation over mean).
 
 # %% slideshow={"slide_type": "subslide"}

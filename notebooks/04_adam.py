@@ -467,8 +467,8 @@ fig
 # **What to notice, and why.** At $(-8, 8)$ 15 % of the inputs are in unit 0's band and the gradient is
 # $(-2 \cdot 10^{-3}, 6 \cdot 10^{-3})$.
 # - GD's step is $\eta$ times that: after 300 steps it has moved 0.19 and the loss is still 0.97.
-# - Momentum's steps are up to ten times longer: it slides 2.81 along $w_1$ (to $w_1 = 5.250$) but stays
-#   on the plateau, at a loss of 0.93.
+# - Momentum's steps are up to ten times longer: it moves 2.81, mostly along $w_1$ (to $w_1 = 5.250$), but
+#   stays on the plateau, at a loss of 0.93.
 # - Adam divides the tiny gradient by its own tiny scale and steps about $\eta$ per coordinate: its loss
 #   is below 0.1 from step 62, and it reaches the teacher's weights.
 

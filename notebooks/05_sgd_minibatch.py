@@ -947,7 +947,9 @@ for B in (B_noise, B_star):
 # %% [markdown] slideshow={"slide_type": "skip"}
 # Both online estimators below use the same window, an average over about 100 steps ($\beta = 0.99$,
 # bias-corrected, $\hat m_t = m_t/(1-\beta^t)$ as in notebook 01), instead of the seed's adaptive
-# $1 - \beta = B/B^*$, so that they are compared on equal terms. The exact value needs the gradient of every training
+# $1 - \beta = B/B^*$, so that they are compared on equal terms. The seed's per-coordinate quantities are summed
+# over the $d$ coordinates, $B\sum_i (\hat v_{t,i} - \hat m_{t,i}^2)/\sum_i \hat m_{t,i}^2$, an estimate of
+# $\operatorname{tr}\Sigma/\lVert g\rVert^2$ like the other two. The exact value needs the gradient of every training
 # example at the checkpoint; the per-example gradients come from $n$ copies of the model, each fed one
 # example, and the four devices' gradients from four copies (the same trick as section 6's batch of models). Drawing the batches without replacement
 # lowers $\mathbb E\lVert\tilde g_B\rVert^2$ by the factor $(N-B)/(N-1)$ of section 2 on the noise term, about 2%

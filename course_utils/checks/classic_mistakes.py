@@ -32,8 +32,8 @@ SGD_MISTAKES = [
     ),
     Mistake(
         "SGDEwmaBuffer", "EWMA momentum buffer",
-        ("torch's buffer is b_t = mu * b_{t-1} + (1 - dampening) * g_t with b_1 = g_1, not the "
-         "EWMA b_t = mu * b_{t-1} + (1 - mu) * g_t from b_0 = 0 (that is beta*0 + (1-beta)*g_1 at "
+        ("torch's buffer is b_t = beta * b_{t-1} + (1 - dampening) * g_t with b_1 = g_1, not the "
+         "EWMA b_t = beta * b_{t-1} + (1 - beta) * g_t from b_0 = 0 (that is beta*0 + (1-beta)*g_1 at "
          "t = 1)."),
         {"buffer_rule": "ewma"},
     ),
@@ -50,14 +50,14 @@ SGD_MISTAKES = [
     ),
     Mistake(
         "SGDNesterovIgnored", "nesterov=True ignored",
-        ("with nesterov=True torch steps along the look-ahead d = g_t + mu * b_t, with the buffer "
-         "already updated at this step; the plain buffer b_t (or g_t + mu * b_{t-1}, the same "
+        ("with nesterov=True torch steps along the look-ahead d = g_t + beta * b_t, with the buffer "
+         "already updated at this step; the plain buffer b_t (or g_t + beta * b_{t-1}, the same "
          "thing) is classical momentum."),
         {"nesterov_rule": "ignored"},
     ),
     Mistake(
         "SGDDecayAfterMomentum", "weight decay kept out of the momentum buffer",
-        ("SGD's weight_decay is L2: add lambda * theta to the gradient BEFORE it enters the "
+        ("SGD's weight_decay is L2: add omega * theta to the gradient BEFORE it enters the "
          "momentum buffer; adding it to the step afterwards, or shrinking theta directly (AdamW's "
          "decoupled form), keeps it out of the buffer."),
         {"weight_decay_rule": "after_momentum"},
@@ -107,14 +107,14 @@ ADAGRAD_MISTAKES = [
     ),
     Mistake(
         "AdagradDecayNotAccumulated", "weight decay left out of the sum of squares",
-        ("add lambda * theta to the gradient FIRST: the decayed gradient is both squared into the "
+        ("add omega * theta to the gradient FIRST: the decayed gradient is both squared into the "
          "sum and used in the step."),
         {"weight_decay_rule": "not_accumulated"},
     ),
     Mistake(
         "AdagradDecayDecoupled", "decoupled weight decay in Adagrad",
-        ("Adagrad's weight_decay is L2: g <- g + lambda * theta, not theta <- theta * (1 - lr * "
-         "lambda)."),
+        ("Adagrad's weight_decay is L2: g <- g + omega * theta, not theta <- theta * (1 - lr * "
+         "omega)."),
         {"weight_decay_rule": "decoupled"},
     ),
     Mistake(
@@ -161,24 +161,24 @@ RMSPROP_MISTAKES = [
     ),
     Mistake(
         "RMSPropCenteredIgnored", "centered=True ignored",
-        ("with centered=True keep gbar_t = alpha * gbar_{t-1} + (1 - alpha) * g_t too and divide "
-         "by sqrt(v_t - gbar_t^2) + eps (an estimate of the standard deviation)."),
+        ("with centered=True keep m_t = alpha * m_{t-1} + (1 - alpha) * g_t too and divide "
+         "by sqrt(v_t - m_t^2) + eps (an estimate of the standard deviation)."),
         {"centered_rule": "ignored"},
     ),
     Mistake(
         "RMSPropCenteredStale", "centered with the previous average",
-        "update the gradient average first: the centered denominator uses gbar_t, not gbar_{t-1}.",
+        "update the gradient average first: the centered denominator uses m_t, not m_{t-1}.",
         {"centered_rule": "stale"},
     ),
     Mistake(
         "RMSPropCenteredNoSquare", "centered without squaring the mean",
-        "the centered variance is v_t - gbar_t^2 (the mean SQUARED), not v_t - gbar_t.",
+        "the centered variance is v_t - m_t^2 (the mean SQUARED), not v_t - m_t.",
         {"centered_rule": "no_square"},
     ),
     Mistake(
         "RMSPropMomentumEwma", "EWMA momentum in RMSProp",
-        ("RMSprop's momentum buffer is b_t = mu * b_{t-1} + g_t / (sqrt(v_t) + eps), without a (1 "
-         "- mu) factor."),
+        ("RMSprop's momentum buffer is b_t = beta * b_{t-1} + g_t / (sqrt(v_t) + eps), without a (1 "
+         "- beta) factor."),
         {"momentum_rule": "ewma"},
     ),
     Mistake(
@@ -189,13 +189,13 @@ RMSPROP_MISTAKES = [
     ),
     Mistake(
         "RMSPropMomentumIgnored", "momentum ignored",
-        ("with momentum > 0: b_t = mu * b_{t-1} + g_t / (sqrt(v_t) + eps), then theta <- theta - "
+        ("with momentum > 0: b_t = beta * b_{t-1} + g_t / (sqrt(v_t) + eps), then theta <- theta - "
          "lr * b_t."),
         {"momentum_rule": "ignored"},
     ),
     Mistake(
         "RMSPropDecayDecoupled", "decoupled weight decay in RMSProp",
-        "RMSprop's weight_decay is L2: g <- g + lambda * theta, before the average of squares.",
+        "RMSprop's weight_decay is L2: g <- g + omega * theta, before the average of squares.",
         {"weight_decay_rule": "decoupled"},
     ),
 ]
@@ -285,7 +285,7 @@ ADAM_MISTAKES = [
     *_adam_family("Adam"),
     Mistake(
         "AdamDecayDecoupled", "Adam's L2 decay decoupled",
-        ("torch.optim.Adam's weight_decay is L2: add lambda * theta to the gradient, so it passes "
+        ("torch.optim.Adam's weight_decay is L2: add omega * theta to the gradient, so it passes "
          "through m and v; shrinking theta directly is AdamW (decoupled decay)."),
         {"weight_decay_rule": "decoupled"},
     ),
@@ -295,20 +295,20 @@ ADAMW_MISTAKES = [
     *_adam_family("AdamW"),
     Mistake(
         "AdamWDecayAfterUpdate", "AdamW decay after the update",
-        ("AdamW shrinks theta BEFORE the Adam step: theta <- theta * (1 - lr * lambda), then theta "
+        ("AdamW shrinks theta BEFORE the Adam step: theta <- theta * (1 - lr * omega), then theta "
          "<- theta - lr * m_hat / (sqrt(v_hat) + eps); yours decays after it."),
         {"weight_decay_rule": "decoupled_after"},
     ),
     Mistake(
         "AdamWDecayInGradient", "AdamW decay added to the gradient",
-        ("AdamW's decay is decoupled: theta <- theta * (1 - lr * lambda), never added to the "
+        ("AdamW's decay is decoupled: theta <- theta * (1 - lr * omega), never added to the "
          "gradient (adding it to g is Adam's L2, which m and v then rescale)."),
         {"weight_decay_rule": "l2"},
     ),
     Mistake(
         "AdamWDecayWithoutLr", "AdamW decay without the learning rate",
         ("torch's AdamW multiplies the decay by the learning rate: theta <- theta * (1 - lr * "
-         "lambda)."),
+         "omega)."),
         {"weight_decay_rule": "decoupled_no_lr"},
     ),
 ]

@@ -7,6 +7,8 @@ TORCH_SPEC ?= torch==2.13.0
 STAMP      := $(VENV)/.installed
 # Every other package at the exact version (and hash) of the lock file; `make lock` updates it.
 LOCK       := requirements.lock
+# What only macOS or Windows needs (pip-compile on Linux leaves it out), pinned with hashes by hand.
+PLATFORM_LOCK := requirements-platform.lock
 JOBS       ?= 2
 NBVAL      := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 # Outputs are compared on the CPU on every machine: a GPU (TF32, other kernels) prints other numbers.
@@ -27,11 +29,11 @@ help:
 	@echo "make sync    sync .py/.ipynb pairs and re-execute the stale notebooks"
 	@echo "make clean   remove _build/ and caches (never work/, never a student notebook you edited)"
 
-$(STAMP): pyproject.toml $(LOCK)
+$(STAMP): pyproject.toml $(LOCK) $(PLATFORM_LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r $(LOCK) -r $(PLATFORM_LOCK)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@

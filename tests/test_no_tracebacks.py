@@ -8,8 +8,15 @@ import nbformat
 import pytest
 from _course_fixture import course_notebooks
 
+# Notebooks whose owner has not yet replaced a raises-exception cell (05's pin_device cell). strict:
+# once fixed the test passes, the xfail fails, and the name must be removed from here.
+PENDING = {"05_sgd_minibatch"}
 
-@pytest.mark.parametrize("ipynb", course_notebooks(), ids=lambda p: p.stem)
+
+@pytest.mark.parametrize("ipynb", [
+    pytest.param(p, marks=pytest.mark.xfail(reason="owner's fix pending", strict=True)) if p.stem in PENDING else p
+    for p in course_notebooks()
+], ids=lambda p: p.stem)
 def test_no_error_output_and_no_raises_exception_cell(ipynb):
     nb = nbformat.read(ipynb, as_version=4)
     problems = []

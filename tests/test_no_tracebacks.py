@@ -10,7 +10,7 @@ from _course_fixture import course_notebooks
 
 # Notebooks whose owner has not yet replaced a raises-exception cell (05's pin_device cell). strict:
 # once fixed the test passes, the xfail fails, and the name must be removed from here.
-PENDING = {"05_sgd_minibatch"}
+PENDING: set[str] = set()
 
 
 @pytest.mark.parametrize("ipynb", [

@@ -5,7 +5,9 @@
                    sections), index.html (objectives and time from each title cell), and an
                    offline full-text search (search.html, search-index.js)
     out/slides/    one reveal.js deck per notebook, from the cells' ``slideshow`` metadata
-    out/student/   the notebooks with every ``solution`` cell replaced by stubs, outputs cleared
+    out/student/   the notebooks with every ``solution`` cell replaced by stubs, outputs cleared;
+                   a notebook a student edited there is kept and the new version written beside
+                   it as ``NN_stem.updated.ipynb`` (`keep`)
     out/pdf/       the handouts: NN_stem.slides.pdf (the deck, one slide per page) and
                    NN_stem.pdf (the page), printed by headless Chromium when there is one
 
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import nbformat
 
+from .keep import forget_unedited, load_manifest, save_manifest, write_student_copy
 from .site import (
     BuildError,
     PageNav,
@@ -59,10 +62,13 @@ def build_course(
 
     copy_assets(node_modules, out / "assets")
     dirs = {name: out / name for name in ("html", "slides", "student", "pdf")}
-    for d in dirs.values():
-        if d.exists():
-            shutil.rmtree(d)  # a notebook removed from the course leaves no stale page
-        d.mkdir(parents=True)
+    for name in ("html", "slides", "pdf"):  # never student/: students work there
+        if dirs[name].exists():
+            shutil.rmtree(dirs[name])  # a notebook removed from the course leaves no stale page
+        dirs[name].mkdir(parents=True)
+    dirs["student"].mkdir(parents=True, exist_ok=True)
+    manifest = load_manifest(dirs["student"])
+    written: set[str] = set()
     problems: list[str] = []
     loaded: list[tuple[Path, nbformat.NotebookNode, NotebookInfo]] = []
     for ipynb in notebooks:
@@ -90,10 +96,16 @@ def build_course(
         except StubError as exc:
             problems.append(str(exc))
         else:
-            nbformat.write(student, dirs["student"] / ipynb.name)
+            result = write_student_copy(dirs["student"], ipynb.name,
+                                        nbformat.writes(student).encode("utf-8"), manifest)
+            written.update({ipynb.name, result.path.name})
             students.add(ipynb.stem)
+            if result.action == "kept":
+                log(result.describe(dirs["student"]))
         log(f"built {ipynb.stem}: html/{ipynb.stem}.html, slides/{ipynb.stem}.slides.html"
             + (f", student/{ipynb.name}" if ipynb.stem in students else ""))
+    forget_unedited(dirs["student"], written, manifest)
+    save_manifest(dirs["student"], manifest)
     (dirs["html"] / "index.html").write_text(render_index(infos, student=students), encoding="utf-8")
     search_page, search_index = render_search(search)
     (dirs["html"] / "search.html").write_text(search_page, encoding="utf-8")

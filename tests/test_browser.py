@@ -134,7 +134,7 @@ def site(tmp_path_factory) -> tuple[Path, list[Path]]:
     copies = tmp / "course"  # a snapshot: the tests compare the build with what it was built from
     copies.mkdir()
     notebooks = [fixture, *(Path(shutil.copy2(nb, copies)) for nb in course_notebooks()[:1])]
-    build_course(notebooks, tmp / "_build", node_modules, log=lambda _: None)
+    build_course(notebooks, tmp / "_build", node_modules, pdf=False, log=lambda _: None)
     return tmp / "_build", notebooks
 
 

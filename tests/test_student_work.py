@@ -78,7 +78,7 @@ def course(tmp_path) -> Path:
 
 
 def _build(tmp: Path) -> int:
-    return main(["build", "--out", str(tmp / "_build"), "--notebooks", str(tmp / "notebooks"),
+    return main(["build", "--no-pdf", "--out", str(tmp / "_build"), "--notebooks", str(tmp / "notebooks"),
                  "--node-modules", str(need_node_modules())])
 
 

@@ -93,6 +93,15 @@ from .optim import (
     OptimizerBase,
     RMSProp,
 )
+from .optim_modern import (
+    Adafactor,
+    Lion,
+    Muon,
+    NAdam,
+    RAdam,
+    ScheduleFreeAdamW,
+    newton_schulz,
+)
 from .plotting import (
     COURSE_STYLE,
     PALETTE,
@@ -226,6 +235,13 @@ __all__ = [
     "OptimizerBase",
     "RMSProp",
     "SGD",
+    "Adafactor",
+    "Lion",
+    "Muon",
+    "NAdam",
+    "RAdam",
+    "ScheduleFreeAdamW",
+    "newton_schulz",
     "COURSE_STYLE",
     "new_figure",
     "PALETTE",

@@ -75,7 +75,7 @@ class NAdam(_Unsupported, OptimizerBase):
     defaults_ = {"lr": 2e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0, "momentum_decay": 4e-3,
                  "decoupled_weight_decay": False, "foreach": None, "maximize": False, "capturable": False,
                  "differentiable": False}
-    mu_product_rule: ClassVar[str] = "torch"  # "torch": prod_{i<=t} in the gradient term | "stale": prod_{i<t}
+    mu_product_rule: ClassVar[str] = "torch"  # "torch": 1 - prod_{i<=t+1} in the momentum term | "no_next": prod_{i<=t}
     momentum_schedule: ClassVar[str] = "torch"  # "torch": the warming schedule mu_t | "constant": mu_t = beta1
     look_ahead: ClassVar[str] = "torch"  # "torch": m_t weighted by mu_{t+1} | "current": by mu_t
     decay_rule: ClassVar[str] = "torch"  # "torch" | "always_l2" (decoupled_weight_decay ignored)
@@ -115,14 +115,13 @@ class NAdam(_Unsupported, OptimizerBase):
                 grad = grad.add(p, alpha=wd)
         mu = self.momentum(t, beta1, group["momentum_decay"])
         mu_next = self.momentum(t + 1, beta1, group["momentum_decay"]) if self.look_ahead == "torch" else mu
-        before = mu_product.item()
         mu_product *= mu
         m.lerp_(grad, 1 - beta1)
         v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
         denom = v.div(1 - beta2**t).sqrt().add_(eps)
-        prod = mu_product.item() if self.mu_product_rule == "torch" else before
-        p.addcdiv_(grad, denom, value=-lr * (1.0 - mu) / (1.0 - prod))
-        p.addcdiv_(m, denom, value=(-lr * mu_next) / (1.0 - mu_product.item() * mu_next))
+        p.addcdiv_(grad, denom, value=-lr * (1.0 - mu) / (1.0 - mu_product.item()))
+        prod_next = mu_product.item() * (mu_next if self.mu_product_rule == "torch" else 1.0)
+        p.addcdiv_(m, denom, value=(-lr * mu_next) / (1.0 - prod_next))
 
 
 # --------------------------------------------------------------------------------------------

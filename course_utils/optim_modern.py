@@ -284,7 +284,8 @@ def newton_schulz(
 
     X_0 = G / max(||G||_F, eps);  X_k = a X + b (X X^T) X + c (X X^T)^2 X;  a tall G is transposed
     first so that X X^T is the small Gram matrix. ``normalize``: "clamp" (torch), "add" (divide by
-    ||G||_F + eps, Keller Jordan's code) or "none". The result has ``dtype``.
+    ||G||_F + eps, Keller Jordan's code) or "none". The result has ``dtype``. Like torch's, it divides
+    in place, so a ``G`` that already has ``dtype`` is normalized too.
     """
     a, b, c = coefficients
     X = G.to(dtype)

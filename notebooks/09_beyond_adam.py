@@ -61,6 +61,7 @@ from course_utils import (
     make_mlp,
     new_figure,
     plot_losses,
+    plot_trajectories,
     quadratic,
     run_trajectory,
     setup_notebook,
@@ -127,13 +128,20 @@ def proof(ours, theirs, **hp):
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. NAdam: Nesterov's look-ahead inside Adam
 #
-# Adam's step, unrolled one level (04): $\theta_t = \theta_{t-1} - \frac{\eta}{\sqrt{\hat v_t}+\epsilon}
+# **Intuition.** Adam steps with the momentum it *had*; Nesterov's method (02) steps with the momentum it
+# is *about to have*, so it brakes before the wall. Adam's step, unrolled one level (04): $\theta_t = \theta_{t-1} - \frac{\eta}{\sqrt{\hat v_t}+\epsilon}
 # \Big(\underbrace{\beta_1 \tfrac{m_{t-1}}{1-\beta_1^t}}_{\text{momentum}} + \tfrac{(1-\beta_1)\, g_t}{1-\beta_1^t}\Big)$.
 # Dozat's idea: use the momentum of the *next* step, $m_t$, as Nesterov's method does (02):
 #
 # $$
 # \theta_t = \theta_{t-1} - \frac{\eta}{\sqrt{\hat v_t} + \epsilon}\left(\frac{\beta_1\, m_t}{1-\beta_1^{t+1}} + \frac{(1-\beta_1)\, g_t}{1-\beta_1^{t}}\right).
 # $$
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# **The look-ahead, as in 02.** Without the bias corrections the bracket is $\beta_1 m_t + (1-\beta_1) g_t$.
+# With PyTorch's SGD buffer $b_t = \beta_1 b_{t-1} + g_t$ we have $m_t = (1-\beta_1) b_t$ (both start at 0),
+# so the bracket is $(1-\beta_1)(g_t + \beta_1 b_t)$: exactly 02's Nesterov direction $g_t + \beta b_t$,
+# scaled, where Adam's is the heavy ball's $b_t$. NAdam is to Adam what Nesterov is to momentum.
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # **As `torch.optim.NAdam` implements it** (Dozat's own code does the same): the momentum
@@ -205,6 +213,12 @@ for tr in nadam_runs:
     dist = np.linalg.norm(tr.positions, axis=1)
     print(f"{tr.label:>25} {int(np.sum(np.diff(tr.losses) > 0)):>11d} {dist[50]:>10.4f} {dist[100]:>9.4f} {dist[200]:>9.4f}")
 
+# %% slideshow={"slide_type": "subslide"}
+fig = plot_trajectories(ravine, nadam_runs[:3], xlim=(-4.5, 1.0), ylim=(-2.5, 2.5), logy=True,
+                        title=r"Adam and NAdam on 02's ravine ($\kappa$ = 50), lr = 0.3")
+fig.set_size_inches(10.0, 4.0)
+fig
+
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # **What to notice**
 # - The look-ahead alone (NAdam with a constant $\beta_{1,t}$) does in Adam what it did in 02 for the
@@ -217,7 +231,8 @@ for tr in nadam_runs:
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. RAdam: no adaptive step until it can be trusted
 #
-# 07 measured it: in the first steps $\hat v_t$ rests on a handful of squared gradients, so Adam's
+# **Intuition.** A warmup (07) keeps the first steps small because Adam's denominator is still a guess.
+# RAdam computes how bad the guess is and scales the step by it. 07 measured the problem: in the first steps $\hat v_t$ rests on a handful of squared gradients, so Adam's
 # adaptive learning rate $1/(\sqrt{\hat v_t}+\epsilon)$ is wildly off. Liu et al. (2020) compare the
 # EWMA with a simple moving average of length $\rho^{\text{SMA}}_t = \rho_\infty - \frac{2t\beta_2^t}{1-\beta_2^t}$,
 # $\rho_\infty = \frac{2}{1-\beta_2} - 1$; the variance of $1/\sqrt{\hat v_t}$ is infinite for
@@ -231,10 +246,11 @@ for tr in nadam_runs:
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # **Paper and torch.** The paper's Algorithm 2 takes the adaptive step when $\rho^{\text{SMA}}_t > 4$ and
-# has no $\epsilon$: $\sqrt{(1-\beta_2^t)/v_t}$. `torch.optim.RAdam` (like the authors' released code)
-# waits for $\rho^{\text{SMA}}_t > 5$ and adds $\epsilon$ to $\sqrt{v_t}$. With $\beta_2 = 0.999$,
-# $\rho^{\text{SMA}}_5 = 4.996$: the two thresholds differ exactly at the fifth step, where the paper
-# takes an adaptive step scaled by $r_5 = 0.017$ and torch a plain momentum step.
+# has no $\epsilon$: $\sqrt{(1-\beta_2^t)/v_t}$. The authors' released code uses $\rho^{\text{SMA}}_t \ge 5$
+# ("more conservative since it's an approximated value"); `torch.optim.RAdam` waits for
+# $\rho^{\text{SMA}}_t > 5$ and adds $\epsilon$ to $\sqrt{v_t}$. With $\beta_2 = 0.999$,
+# $\rho^{\text{SMA}}_5 = 4.996$: the paper and torch differ exactly at the fifth step, where the paper
+# takes an adaptive step scaled by $r_5$ (printed below) and torch a plain momentum step.
 
 # %%
 class SimpleRAdam(OptimizerBase):
@@ -268,42 +284,72 @@ print("SimpleRAdam vs torch.optim.RAdam:", proof(SimpleRAdam, torch.optim.RAdam,
 # **The experiment.** 50,000 coordinates receive independent gradients $g \sim \mathcal N(0, 1)$, so the
 # right adaptive learning rate is exactly 1 for every one of them. We print how Adam's
 # $\sqrt{1-\beta_2^t}/(\sqrt{v_t}+\epsilon)$ spreads across the coordinates in the first steps
-# ($\beta_2 = 0.999$), and the factor RAdam multiplies it by.
+# ($\beta_2 = 0.999$), and the RMS of the step each method takes on these gradients, which carry no
+# signal at all: Adam, Adam with a linear warmup over $2/(1-\beta_2)$ steps (Ma & Yarats, 2021; 07), RAdam.
 
 # %%
 gen = torch.Generator().manual_seed(0)
-v, beta2 = torch.zeros(50_000), 0.999
+beta1, beta2, n = 0.9, 0.999, 50_000
+m, v = torch.zeros(n), torch.zeros(n)
 rho_inf = 2 / (1 - beta2) - 1
-print(f"{'t':>4} {'rho_SMA':>8} {'1% of coordinates below':>24} {'median':>7} {'1% above':>9} {'largest':>9} {'RAdam r_t':>10}")
+
+
+def rms(x):
+    return float(x.square().mean().sqrt())
+
+
+noise_steps = {"Adam": [], "Adam + linear warmup": [], "RAdam": []}  # RMS step / lr at every t
+print(f"{'':>13} {'Adam adaptive lr':>25}   {'RMS step / lr on pure noise':>29}")
+print(f"{'t':>4} {'rho_SMA':>8} {'1%':>7} {'median':>8} {'99%':>8}   {'Adam':>7} {'+warmup':>8} {'RAdam':>7} {'r_t':>7}")
 for t in range(1, 201):
-    g = torch.randn(50_000, generator=gen)
+    g = torch.randn(n, generator=gen)
+    m.lerp_(g, 1 - beta1)
     v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+    m_hat, lr_t = m / (1 - beta1**t), math.sqrt(1 - beta2**t) / (v.sqrt() + 1e-8)
+    rho = rho_inf - 2 * t * beta2**t / (1 - beta2**t)
+    r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho)) if rho > 5 else None
+    adam = rms(m_hat * lr_t)
+    noise_steps["Adam"].append(adam)
+    noise_steps["Adam + linear warmup"].append(adam * t / 2000)
+    noise_steps["RAdam"].append(adam * r if r else rms(m_hat))  # momentum steps until rho > 5
     if t in (1, 2, 3, 5, 6, 10, 20, 50, 200):
-        lr_t = math.sqrt(1 - beta2**t) / (v.sqrt() + 1e-8)
         q1, q50, q99 = torch.quantile(lr_t[:20_000], torch.tensor([0.01, 0.5, 0.99])).tolist()
-        rho = rho_inf - 2 * t * beta2**t / (1 - beta2**t)
-        r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho)) if rho > 5 else 0.0
-        r_text = f"{r:10.4f}" if rho > 5 else f"{'(SGD step)':>10}"
-        print(f"{t:>4} {rho:8.3f} {q1:24.3f} {q50:7.3f} {q99:9.2f} {float(lr_t.max()):9.3g} {r_text}")
+        radam = f"{noise_steps['RAdam'][-1]:7.3f} " + (f"{r:7.4f}" if r else f"{'-':>7}")
+        print(f"{t:>4} {rho:8.3f} {q1:7.3f} {q50:8.3f} {q99:8.2f}   {adam:7.3f} {adam * t / 2000:8.4f} {radam}")
 rho5 = rho_inf - 2 * 5 * beta2**5 / (1 - beta2**5)
 r5 = math.sqrt((rho5 - 4) * (rho5 - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho5))
-print(f"the paper's threshold (rho > 4) would scale an adaptive step at t = 5 by r_5 = {r5:.4f}")
-print(f"a linear warmup over 2 / (1 - beta2) = {2 / (1 - beta2):.0f} steps multiplies step t by t / 2000 "
-      "(Ma & Yarats, 2021; notebook 07)")
+print(f"the paper's threshold (rho > 4) would already scale an adaptive step at t = 5, by r_5 = {r5:.4f}")
+print(f"(+warmup: Adam with a linear warmup over 2 / (1 - beta2) = {2 / (1 - beta2):.0f} steps)")
+
+# %% slideshow={"slide_type": "subslide"}
+fig, ax = new_figure(figsize=(7.0, 3.8))
+plot_losses(noise_steps, ax=ax, logy=True, title="The step Adam, a warmup and RAdam take on pure noise",
+            ylabel=r"RMS step / $\eta$ (the right step is 0)")
+ax.axhline(math.sqrt((1 - beta1) / (1 + beta1)), color="black", linewidth=0.8, linestyle=":",
+           label=r"$\sqrt{(1-\beta_1)/(1+\beta_1)}$")
+ax.legend(loc="lower right")
+fig
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# **What to notice.** At $t = 1$ the adaptive learning rate of one coordinate in a hundred is more
-# than 79.74 (the right value is 1) and the largest is $7.61 \cdot 10^4$: a step that large in any
-# coordinate can wreck a network. By $t = 200$ every quantile is within 13% of 1. RAdam takes no
-# adaptive step while the spread is unbounded ($t \le 5$; the paper's threshold would already take one at
-# $t = 5$, scaled by 0.0173) and then scales it by $r_t$: 0.0258 at $t = 6$, 0.3066 at $t = 200$. A warmup does the same with a hand-picked ramp (07 drew $r_t$ against
-# it): both buy a small *product* of multiplier and adaptive learning rate while the latter is
-# unreliable; section 8 measures what that is worth in training.
+# **What to notice**
+# - At $t = 1$ the adaptive learning rate of one coordinate in a hundred is above 79.74 and of another
+#   below 0.387, for gradients drawn from one distribution; by $t = 200$ the 1% and 99% quantiles are
+#   within 13% of 1. That spread is what RAdam's $\rho^{\text{SMA}}_t$ measures.
+# - Adam's step does not explode with it (at $t = 1$, $\hat m_1 = g_1$ cancels, 04), but on gradients that are
+#   pure noise it moves every coordinate by 1.000 $\eta$ at $t = 1$ and 0.452 $\eta$ at $t = 5$, before
+#   settling at 0.229 $\eta$, the pure-noise value of section 6. The first steps are the largest and the
+#   least informed.
+# - A linear warmup multiplies them by $t/2000$. RAdam takes plain momentum steps up to $t = 5$ (their
+#   size is the gradient's own, here 1), then adaptive steps scaled by $r_t$: 0.011 $\eta$ at $t = 6$,
+#   0.070 $\eta$ at $t = 200$. Both buy small steps while $\hat v_t$ is unreliable; 07 drew $r_t$ against
+#   the linear warmup, and section 8 shows what the rectification costs and buys in training.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. Adafactor: a second moment in $n + m$ numbers
 #
-# For an $n \times m$ weight matrix, Shazeer & Stern (2018) keep the row averages $R_t$ ($n$ numbers)
+# **Intuition.** Adam stores two numbers per weight. For a weight matrix, the squared gradients have a
+# strong row and column structure, and a product of a row profile and a column profile captures much
+# of it. For an $n \times m$ weight matrix, Shazeer & Stern (2018) keep the row averages $R_t$ ($n$ numbers)
 # and column averages $C_t$ ($m$ numbers) of $G_t^2$ and rebuild the second moment as a rank-one
 # matrix, exact when $G_t^2$ is rank one:
 #
@@ -422,8 +468,10 @@ for scale in (0.01, 0.1, 1.0):
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Muon: orthogonalized momentum for weight matrices
 #
-# For a weight matrix with gradient $G_t$ (Jordan et al., 2024; Keller Jordan's post):
-# keep a momentum matrix, replace it by the nearest (semi-)orthogonal matrix, step along that:
+# **Intuition.** The gradient of a weight matrix is dominated by a few directions; stepping along it
+# mostly moves those. Muon keeps the directions and throws away their sizes: it steps along the
+# nearest (semi-)orthogonal matrix, which moves every direction equally (Jordan et al., 2024). For a
+# weight matrix with gradient $G_t$:
 #
 # $$
 # m_t = \beta m_{t-1} + (1-\beta) G_t, \qquad O_t = \operatorname{NS}\!\big((1-\beta) G_t + \beta m_t\big) \approx U V^\top,
@@ -447,6 +495,14 @@ for scale in (0.01, 0.1, 1.0):
 # $0.2\sqrt{\max(n, m)}$ with `adjust_lr_fn="match_rms_adamw"`, Liu et al., 2025); the decoupled weight
 # decay $\omega$ defaults to 0.1 and uses the unscaled $\eta$. Torch refuses any parameter that is not
 # 2-D.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# **Why torch's form equals the post's.** With $b_t = m_t/(1-\beta)$ (the SGD-form buffer, started at 0),
+# $G_t + \beta b_t = \frac{1}{1-\beta}\big((1-\beta) G_t + \beta m_t\big)$. NS begins by dividing by the Frobenius
+# norm, so a positive factor cancels: $\operatorname{NS}(cM) = \operatorname{NS}(M)$, up to where $\epsilon$
+# clamps the norm and to bfloat16 rounding of the scaled matrix. Why the polynomial works: with $M = U
+# \operatorname{diag}(\sigma_i) V^\top$, $(XX^\top)^k X = U \operatorname{diag}(\sigma_i^{2k+1}) V^\top$, so each step
+# applies $p(\sigma) = p_1\sigma + p_3\sigma^3 + p_5\sigma^5$ to every singular value and leaves $U$ and $V$ alone.
 
 # %%
 def newton_schulz(M, steps=5, coefficients=(3.4445, -4.775, 2.0315), dtype=torch.bfloat16, eps=1e-7):
@@ -520,7 +576,7 @@ for name, (_, dtype) in variants.items():
     if dtype == torch.bfloat16:  # one digit, and only up to k = 5: bfloat16's rounding depends on the CPU
         cells = [f"{e[k]:7.1f}" for k in (1, 3, 5)] + [f"{'-':>7}"] * 2
     else:
-        cells = [f"{e[k]:7.2g}" for k in (1, 3, 5, 10, 30)]
+        cells = [f"{e[k]:7.2g}" if e[k] >= 1e-12 else f"{'<1e-12':>7}" for k in (1, 3, 5, 10, 30)]  # rounding level
     print(f"{name:>26} " + " ".join(cells) + f"   {float(ns_svals[name].min()):.1f} to {float(ns_svals[name].max()):.1f}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -602,7 +658,8 @@ except ValueError as err:
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. Lion: the sign of an interpolation
 #
-# Chen et al. (2023) found Lion by a program search. Per coordinate, with $u_t$ an interpolation between
+# **Intuition.** Adam divides the momentum by its own scale, which makes each coordinate's step about
+# $\eta$; Lion goes all the way and keeps only the sign. Chen et al. (2023) found it by a program search. Per coordinate, with $u_t$ an interpolation between
 # the momentum and the new gradient (the paper's $c_t$):
 #
 # $$
@@ -648,6 +705,13 @@ print("SimpleLion vs lion_pytorch.Lion:", proof(SimpleLion, lion_pytorch.Lion, l
 # comparison, the RMS of AdamW's step in units of $\eta$ over four epochs ($\eta = 3 \cdot 10^{-3}$,
 # batches of 32): 04's bound says $|\Delta\theta| \lesssim \eta$, and it is usually well below.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# **The pure-noise limit.** If the gradients of a coordinate are independent with mean 0 and variance
+# $\sigma^2$, the EWMA $m_t = (1-\beta_1)\sum_k \beta_1^k g_{t-k}$ has variance
+# $\sigma^2 (1-\beta_1)^2 \sum_k \beta_1^{2k} = \sigma^2 \frac{1-\beta_1}{1+\beta_1}$, while $\hat v_t \to \sigma^2$. So Adam's
+# step has an RMS of about $\eta\sqrt{(1-\beta_1)/(1+\beta_1)}$ once the gradients are mostly noise;
+# Lion's is $\eta$ regardless.
+
 # %%
 lion_net = make_mlp([64, 32, 10], seed=0)
 before = torch.cat([p.detach().flatten() for p in lion_net.parameters()])
@@ -692,7 +756,8 @@ print(f"pure noise (mean-zero gradients): RMS of m_hat / sqrt(v_hat) -> sqrt((1 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. Schedule-free AdamW: an average instead of a schedule
 #
-# Defazio et al. (2024) run an Adam-like sequence $z_t$, keep the average $\bar z_t$ of the $z$'s (what
+# **Intuition.** A decaying schedule (07) ends quietly; so does an average of the iterates, without
+# knowing when the run ends. Defazio et al. (2024) run an Adam-like sequence $z_t$, keep the average $\bar z_t$ of the $z$'s (what
 # you evaluate), and take gradients at a point $\theta_t$ between the two:
 #
 # $$
@@ -934,8 +999,9 @@ for label, curves in rows.items():
 #   Such differences grow during training: on another CPU Muon's final losses differ in the second
 #   digit, and which of 0.1 and 0.3 is best is not reproducible.
 # - RAdam wants the largest lr of the Adam family (0.1): its first five steps are momentum steps and
-#   its adaptive steps are scaled down by $r_t$ (0.3066 even at $t = 200$), which costs progress in a
-#   66-step run where no warmup was needed. Adafactor wants relative steps of 0.3, thirty times its
+#   its adaptive steps are scaled down by $r_t$ (0.3066 even at $t = 200$). That is what the
+#   rectification buys, as a warmup would: at lr 0.1 RAdam ends at 0.18 where AdamW + cosine ends at
+#   0.39. It is not a better optimum: RAdam's best (0.18) is worse than AdamW's (0.13) at this budget. Adafactor wants relative steps of 0.3, thirty times its
 #   default: the default is made for runs of $10^5$ steps. Lion's best lr (0.01) is three times
 #   smaller than AdamW's (0.03), as section 6 predicted.
 # - Schedule-free AdamW at $\bar z$ is as good as AdamW + cosine at every epoch (0.189 against 0.195

@@ -172,6 +172,9 @@ def _ns_mistakes(M: torch.Tensor, steps: int) -> list[tuple[str, torch.Tensor]]:
     """(hint, output) of the usual ways to get torch's orthogonalization slightly wrong."""
     a, b, c = MUON_COEFFICIENTS
 
+    def ns(*args: Any, **kw: Any) -> torch.Tensor:  # on a copy: in its own dtype, newton_schulz divides in place
+        return newton_schulz(M.clone(), *args, **kw)
+
     def cast_after_norm() -> torch.Tensor:
         X = M.T if M.size(0) > M.size(1) else M
         X = (X / X.norm().clamp(min=1e-7)).bfloat16()
@@ -181,30 +184,36 @@ def _ns_mistakes(M: torch.Tensor, steps: int) -> list[tuple[str, torch.Tensor]]:
     return [
         ("compute in bfloat16, as torch does: convert with M.bfloat16() first; every product then rounds to "
          "bfloat16 (your result is in another dtype).",
-         newton_schulz(M, MUON_COEFFICIENTS, steps, 1e-7, dtype=M.dtype)),
+         ns(MUON_COEFFICIENTS, steps, 1e-7, dtype=M.dtype)),
         ("no transposition: torch transposes a tall matrix (more rows than columns) first, so that X X^T is the "
          "small Gram matrix, and transposes the result back. Mathematically the same; in bfloat16 it rounds "
          "differently (and costs more).",
-         newton_schulz(M, MUON_COEFFICIENTS, steps, 1e-7, transpose_tall=False)),
+         ns(MUON_COEFFICIENTS, steps, 1e-7, transpose_tall=False)),
         ("the coefficients of X X^T and (X X^T)^2 are swapped: B = b A + c A^2 with (a, b, c) = "
          "(3.4445, -4.7750, 2.0315), i.e. torch.addmm(A, A, A, beta=b, alpha=c).",
-         newton_schulz(M, (a, c, b), steps, 1e-7)),
+         ns((a, c, b), steps, 1e-7)),
         ("the quintic coefficients are (3.4445, -4.7750, 2.0315); (1.5, -0.5, 0) is the classic cubic, which "
          "converges but needs many more steps.",
-         newton_schulz(M, (1.5, -0.5, 0.0), steps, 1e-7)),
+         ns((1.5, -0.5, 0.0), steps, 1e-7)),
         ("one Newton-Schulz step too few: run exactly `steps` iterations (5 by default).",
-         newton_schulz(M, MUON_COEFFICIENTS, steps - 1, 1e-7)),
+         ns(MUON_COEFFICIENTS, steps - 1, 1e-7)),
         ("one Newton-Schulz step too many: run exactly `steps` iterations (5 by default).",
-         newton_schulz(M, MUON_COEFFICIENTS, steps + 1, 1e-7)),
+         ns(MUON_COEFFICIENTS, steps + 1, 1e-7)),
         ("normalize first: X = X / max(||X||_F, 1e-7), so that every singular value is at most 1 (without it "
          "the iteration blows up for large matrices).",
-         newton_schulz(M, MUON_COEFFICIENTS, steps, 1e-7, normalize="none")),
+         ns(MUON_COEFFICIENTS, steps, 1e-7, normalize="none")),
         ("torch clamps the norm, X / ||X||_F.clamp(min=eps); X / (||X||_F + eps) (Keller Jordan's code) rounds "
          "differently.",
-         newton_schulz(M, MUON_COEFFICIENTS, steps, 1e-7, normalize="add")),
+         ns(MUON_COEFFICIENTS, steps, 1e-7, normalize="add")),
         ("convert to bfloat16 first, then normalize in bfloat16 (torch divides the bfloat16 matrix by its "
          "bfloat16 norm).", cast_after_norm()),
     ]
+
+
+def _same(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """Equal dtype, shape and bits, nan matching nan (a blown-up iteration gives nan)."""
+    return (a.dtype == b.dtype and a.shape == b.shape
+            and bool(((a == b) | (torch.isnan(a) & torch.isnan(b))).all()))
 
 
 def check_newton_schulz(student_fn: Callable[..., torch.Tensor]) -> CheckResult:
@@ -217,21 +226,27 @@ def check_newton_schulz(student_fn: Callable[..., torch.Tensor]) -> CheckResult:
         gen = torch.Generator().manual_seed(9)
         cases = [("a tall 48 x 20 matrix", (48, 20), 5), ("a wide 20 x 48 matrix", (20, 48), 5),
                  ("a square 24 x 24 matrix", (24, 24), 5), ("a tall 30 x 12 matrix with steps=3", (30, 12), 3),
-                 ("a large-norm 16 x 40 matrix", (16, 40), 5)]
+                 ("a large-norm 16 x 40 matrix", (16, 40), 5), ("a tiny 12 x 30 matrix (norm below eps)", (12, 30), 5)]
         for label, shape, steps in cases:
-            M = torch.randn(*shape, generator=gen, dtype=torch.float64) * (300.0 if "large" in label else 1.0)
+            M = torch.randn(*shape, generator=gen, dtype=torch.float64)
+            M *= 300.0 if "large" in label else 3e-9 if "tiny" in label else 1.0
             want = _zeropower_via_newtonschulz(M, MUON_COEFFICIENTS, steps, 1e-7)
             got = student_fn(M.clone(), steps=steps) if steps != 5 else student_fn(M.clone())
             if not isinstance(got, torch.Tensor) or got.shape != want.shape:
                 return CheckResult(FAIL, title, f"{label}: expected a tensor of shape {tuple(want.shape)}, got "
                                    f"{getattr(got, 'shape', type(got).__name__)}",
                                    "return a matrix of the input's shape (transpose back if you transposed).")
-            if got.dtype == want.dtype and torch.equal(got, want):
+            if _same(got, want):
                 continue
             diff = float((got.double() - want.double()).abs().max())
             msg = f"{label}: your result differs from torch's (max |difference| = {diff:.3g}, dtype {got.dtype})"
+            if not bool(torch.isfinite(got).all()):
+                return CheckResult(FAIL, title, f"{label}: your result has nan or inf values (torch's is finite)",
+                                   "the iteration blew up. Normalize first, X / max(||X||_F, 1e-7), so that every "
+                                   "singular value is at most 1; and check the coefficients: B = b A + c A^2 with "
+                                   "(a, b, c) = (3.4445, -4.7750, 2.0315) (b and c swapped diverges too).")
             for hint, wrong in _ns_mistakes(M, steps):
-                if got.dtype == wrong.dtype and torch.equal(got, wrong):
+                if _same(got, wrong):
                     return CheckResult(FAIL, title, msg, hint)
             if got.dtype != torch.bfloat16:
                 return CheckResult(FAIL, title, msg, _ns_mistakes(M, steps)[0][0])
@@ -239,6 +254,6 @@ def check_newton_schulz(student_fn: Callable[..., torch.Tensor]) -> CheckResult:
                                "bfloat16: A = X @ X.T; B = torch.addmm(A, A, A, beta=b, alpha=c); "
                                "X = torch.addmm(X, B, X, beta=a).")
         return CheckResult(PASS, title, f"bit for bit equal to torch's on {len(cases)} matrices (tall, wide, square, "
-                           "steps=3, a large norm).")
+                           "steps=3, a large and a tiny norm).")
 
     return guard(title, body)

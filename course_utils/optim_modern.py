@@ -6,7 +6,7 @@ reference to 1e-10 in float64, option for option (Muon bit for bit: its Newton-S
 runs in bfloat16 exactly as torch's does).
 
 Each class carries class-level knobs (``ClassVar``) whose defaults are the reference's rule; a
-known mistake is the same class with one knob turned (``course_utils/checks/mistakes_modern.py``).
+known mistake is the same class with one knob turned, registered in ``course_utils/checks/modern_mistakes.py``.
 """
 
 from __future__ import annotations

@@ -21,18 +21,21 @@ from course_utils.checks import (
     check_schedule_free,
 )
 from course_utils.checks.core import FAIL, PASS, TODO
-from course_utils.checks.mistakes_modern import (
-    GRADERS,
-    IMPLEMENTATIONS,
-    MISTAKES,
-    MistakeDecl,
-    build_mutant,
+from course_utils.checks.mistakes import (
+    DEFAULT_CONFIGS,
+    KNOWN_MISTAKES,
+    Mutant,
+    implementation_of,
+    known_mistakes,
+    torch_reference,
 )
+from course_utils.checks.modern_mistakes import MODERN_GRADERS
 from course_utils.optim import Interval
 
 CHECKS = {"NAdam": check_nadam, "RAdam": check_radam, "Adafactor": check_adafactor, "Muon": check_muon,
           "Lion": check_lion, "ScheduleFreeAdamW": check_schedule_free}
-DECLARED = [(name, decl) for name, decls in MISTAKES.items() for decl in decls]
+IMPLEMENTATIONS = {name: implementation_of(g.reference) for name, g in MODERN_GRADERS.items()}
+REGISTERED = [(name, m) for name, g in MODERN_GRADERS.items() for m in known_mistakes(g.reference)]
 
 
 @pytest.fixture(autouse=True)
@@ -49,28 +52,38 @@ def test_the_implementation_passes_its_grader(name):
     assert result.status == PASS, result
 
 
-@pytest.mark.parametrize("name,decl", DECLARED, ids=[f"{n}-{d.name}" for n, d in DECLARED])
-def test_every_mistake_is_caught_with_its_own_hint(name, decl):
-    result = CHECKS[name](build_mutant(IMPLEMENTATIONS[name], decl))
+@pytest.mark.parametrize("name,mutant", REGISTERED, ids=[m.__name__ for _, m in REGISTERED])
+def test_every_mistake_is_caught_with_its_own_hint(name, mutant):
+    result = CHECKS[name](mutant)
     assert result.status in (FAIL, "ERROR"), result
-    assert result.hint == decl.hint, f"{decl.name}: got the hint {result.hint!r}"
+    assert result.hint == mutant.hint, f"{mutant.__name__}: got the hint {result.hint!r}"
 
 
-def test_at_least_three_mistakes_each_with_distinct_hints_and_existing_knobs():
-    for name, decls in MISTAKES.items():
-        assert len(decls) >= 3, name
-        assert len({d.hint for d in decls}) == len(decls) and len({d.name for d in decls}) == len(decls)
-        for d in decls:
-            assert isinstance(d, MistakeDecl) and d.knobs and all(hasattr(IMPLEMENTATIONS[name], k) for k in d.knobs)
-    with pytest.raises(AttributeError, match="knob"):
-        build_mutant(IMPLEMENTATIONS["Lion"], MistakeDecl("X", "x", "x", {"no_such_knob": 1}))
+def test_each_optimizer_registers_at_least_three_mistakes_with_distinct_hints():
+    import lion_pytorch
+    import schedulefree
+
+    from course_utils import optim_modern
+
+    expected = {torch.optim.NAdam: optim_modern.NAdam, torch.optim.RAdam: optim_modern.RAdam,
+                torch.optim.Adafactor: optim_modern.Adafactor, torch.optim.Muon: optim_modern.Muon,
+                lion_pytorch.Lion: optim_modern.Lion, schedulefree.AdamWScheduleFree: optim_modern.ScheduleFreeAdamW}
+    assert {g.reference for g in MODERN_GRADERS.values()} == set(expected)
+    for ref, impl in expected.items():
+        assert implementation_of(ref) is impl and torch_reference(impl) is ref
+        mutants = KNOWN_MISTAKES[ref]
+        assert len(mutants) >= 3, ref
+        assert len({m.hint for m in mutants}) == len(mutants), ref
+        for m in mutants:  # a registered mutant: the implementation with its declared knobs turned
+            assert m.__bases__ == (impl, Mutant) and m.knobs
+            assert all(getattr(m, k) == v != getattr(impl, k) for k, v in m.knobs.items()), m.__name__
 
 
-def test_every_grader_configuration_runs_on_the_reference():
+def test_every_registered_configuration_runs_on_the_reference():
     from course_utils.checks.optimizer import DEFAULT_PROBLEMS
 
-    for grader in GRADERS.values():
-        for config in grader.configs:
+    for grader in MODERN_GRADERS.values():
+        for config in DEFAULT_CONFIGS[grader.reference]:
             params, loss_fn = (grader.problems or DEFAULT_PROBLEMS)[0].make()
             opt = grader.wrap(grader.reference)(params, **config)
             for _ in range(2):
@@ -241,11 +254,11 @@ NS_CASES = [
     (ns_variant(dtype=torch.float64), "compute in bfloat16"),
     (ns_variant(dtype=torch.float32), "compute in bfloat16"),
     (ns_variant(transpose_tall=False), "no transposition"),
-    (ns_variant(coefficients=(3.4445, 2.0315, -4.7750)), "blew up"),  # b and c swapped: the iteration diverges
+    (ns_variant(coefficients=(3.4445, 2.0315, -4.7750)), "swapped"),  # diverges, but not on the tiny matrix
     (ns_variant(coefficients=(1.5, -0.5, 0.0)), "classic cubic"),
     (ns_variant(offset=-1), "too few"),
     (ns_variant(offset=1), "too many"),
-    (ns_variant(normalize="none"), "blew up"),
+    (ns_variant(normalize="none"), "normalize first"),
     (ns_variant(normalize="add"), "clamps the norm"),
 ]
 
@@ -257,7 +270,7 @@ def test_newton_schulz_check_passes_torch_and_names_each_mistake():
         result = check_newton_schulz(fn)
         assert result.status == FAIL and fragment in result.hint, (fragment, result)
         hints.add(result.hint)
-    assert len(hints) == len(NS_CASES) - 2  # float64 and float32 share a hint, and so do the two that blow up
+    assert len(hints) == len(NS_CASES) - 1  # float64 and float32 share the dtype hint
 
 
 def test_newton_schulz_check_normalizing_before_the_cast_and_other_failures():
@@ -271,4 +284,9 @@ def test_newton_schulz_check_normalizing_before_the_cast_and_other_failures():
 
     assert "then normalize in bfloat16" in check_newton_schulz(cast_late).hint
     assert check_newton_schulz(lambda M, steps=5: M.T).status == FAIL
+    both = ns_variant(coefficients=(3.4445, 2.0315, -4.7750), normalize="none")  # on the tiny matrix: no normalization
+    assert "normalize first" in check_newton_schulz(both).hint
+    overflow = check_newton_schulz(lambda M, steps=5: torch.full_like(M.T if M.size(0) > M.size(1) else M, math.inf)
+                                   .bfloat16().reshape(M.shape))  # no known mistake gives inf
+    assert overflow.status == FAIL and "blew up" in overflow.hint
     assert check_newton_schulz(stub).status == TODO

@@ -12,7 +12,8 @@ from torch import nn
 
 from ..optim_modern import MUON_COEFFICIENTS, newton_schulz
 from .core import FAIL, PASS, CheckResult, guard
-from .mistakes_modern import GRADERS
+from .mistakes import default_configs
+from .modern_mistakes import MODERN_GRADERS
 from .optimizer import check_optimizer
 
 __all__ = [
@@ -28,16 +29,17 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------------------------
-# One grader per optimizer: check_optimizer with that optimizer's problems, configs and mistakes
+# One grader per optimizer: check_optimizer with the registered configurations and mistakes
 # --------------------------------------------------------------------------------------------
 def _grade(key: str, student_cls: Any) -> CheckResult:
-    grader = GRADERS[key]
+    grader = MODERN_GRADERS[key]
     if grader.precheck is not None:
         early = grader.precheck(student_cls)
         if early is not None:
             return early
-    result = check_optimizer(grader.wrap(student_cls), grader.wrap(grader.reference), grader.configs,
-                             problems=grader.problems, mistakes=grader.mutants(), steps=grader.steps)
+    result = check_optimizer(grader.wrap(student_cls), grader.wrap(grader.reference),
+                             default_configs(grader.reference), problems=grader.problems,
+                             mistakes=grader.mutants(), steps=grader.steps)
     result.title = f"{getattr(student_cls, '__name__', student_cls)} against {grader.reference_name}"
     return result
 
@@ -227,6 +229,7 @@ def check_newton_schulz(student_fn: Callable[..., torch.Tensor]) -> CheckResult:
         cases = [("a tall 48 x 20 matrix", (48, 20), 5), ("a wide 20 x 48 matrix", (20, 48), 5),
                  ("a square 24 x 24 matrix", (24, 24), 5), ("a tall 30 x 12 matrix with steps=3", (30, 12), 3),
                  ("a large-norm 16 x 40 matrix", (16, 40), 5), ("a tiny 12 x 30 matrix (norm below eps)", (12, 30), 5)]
+        runs = []  # (label, M, steps, torch's result, the student's)
         for label, shape, steps in cases:
             M = torch.randn(*shape, generator=gen, dtype=torch.float64)
             M *= 300.0 if "large" in label else 3e-9 if "tiny" in label else 1.0
@@ -236,24 +239,29 @@ def check_newton_schulz(student_fn: Callable[..., torch.Tensor]) -> CheckResult:
                 return CheckResult(FAIL, title, f"{label}: expected a tensor of shape {tuple(want.shape)}, got "
                                    f"{getattr(got, 'shape', type(got).__name__)}",
                                    "return a matrix of the input's shape (transpose back if you transposed).")
-            if _same(got, want):
-                continue
-            diff = float((got.double() - want.double()).abs().max())
-            msg = f"{label}: your result differs from torch's (max |difference| = {diff:.3g}, dtype {got.dtype})"
-            if not bool(torch.isfinite(got).all()):
-                return CheckResult(FAIL, title, f"{label}: your result has nan or inf values (torch's is finite)",
-                                   "the iteration blew up. Normalize first, X / max(||X||_F, 1e-7), so that every "
-                                   "singular value is at most 1; and check the coefficients: B = b A + c A^2 with "
-                                   "(a, b, c) = (3.4445, -4.7750, 2.0315) (b and c swapped diverges too).")
-            for hint, wrong in _ns_mistakes(M, steps):
-                if _same(got, wrong):
-                    return CheckResult(FAIL, title, msg, hint)
-            if got.dtype != torch.bfloat16:
-                return CheckResult(FAIL, title, msg, _ns_mistakes(M, steps)[0][0])
-            return CheckResult(FAIL, title, msg, "to match bit for bit, do each operation as torch does, in "
-                               "bfloat16: A = X @ X.T; B = torch.addmm(A, A, A, beta=b, alpha=c); "
-                               "X = torch.addmm(X, B, X, beta=a).")
-        return CheckResult(PASS, title, f"bit for bit equal to torch's on {len(cases)} matrices (tall, wide, square, "
-                           "steps=3, a large and a tiny norm).")
+            runs.append((label, M, steps, want, got))
+        failed = next(((label, want, got) for label, _, _, want, got in runs if not _same(got, want)), None)
+        if failed is None:
+            return CheckResult(PASS, title, f"bit for bit equal to torch's on {len(cases)} matrices (tall, wide, "
+                               "square, steps=3, a large and a tiny norm).")
+        label, want, got = failed
+        diff = float((got.double() - want.double()).abs().max())
+        msg = f"{label}: your result differs from torch's (max |difference| = {diff:.3g}, dtype {got.dtype})"
+        # a known mistake explains the student's results when it reproduces them on every matrix (two
+        # mistakes can both blow up on one matrix, never on all of them)
+        wrongs = [_ns_mistakes(M, steps) for _, M, steps, _, _ in runs]
+        for k, (hint, _) in enumerate(wrongs[0]):
+            if all(_same(run[4], w[k][1]) for run, w in zip(runs, wrongs, strict=True)):
+                return CheckResult(FAIL, title, msg, hint)
+        if not bool(torch.isfinite(got).all()):
+            return CheckResult(FAIL, title, f"{label}: your result has nan or inf values (torch's is finite)",
+                               "the iteration blew up. Normalize first, X / max(||X||_F, 1e-7), so that every "
+                               "singular value is at most 1; and check the coefficients: B = b A + c A^2 with "
+                               "(a, b, c) = (3.4445, -4.7750, 2.0315).")
+        if got.dtype != torch.bfloat16:
+            return CheckResult(FAIL, title, msg, wrongs[0][0][0])
+        return CheckResult(FAIL, title, msg, "to match bit for bit, do each operation as torch does, in "
+                           "bfloat16: A = X @ X.T; B = torch.addmm(A, A, A, beta=b, alpha=c); "
+                           "X = torch.addmm(X, B, X, beta=a).")
 
     return guard(title, body)

@@ -540,7 +540,7 @@ class SimpleMuon(OptimizerBase):
 
 
 torch_coefficients = torch.optim.Muon([torch.zeros(2, 2)]).defaults["ns_coefficients"]
-print("torch's coefficients (p1, p3, p5) =", torch_coefficients)
+print("torch's coefficients (p1, p3, p5) = ({:.4f}, {:.4f}, {:.4f})".format(*torch_coefficients))
 G_test = torch.randn(96, 40, generator=torch.Generator().manual_seed(1))
 print("newton_schulz equals torch's bit for bit, tall / wide:",
       torch.equal(newton_schulz(G_test), _zeropower_via_newtonschulz(G_test, torch_coefficients, 5, 1e-7)),

@@ -17,30 +17,23 @@
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 09 · Beyond Adam: NAdam, RAdam, Adafactor, Muon, Lion and schedule-free AdamW
 #
-# Adam (notebook 04) is where most training code starts; it is not where it ends. This notebook
-# takes the six optimizers practitioners reach for next and treats each one as 02 to 04 treated
-# momentum and Adam: the update rule as its paper states it and as the code people run
-# implements it (`torch.optim` for NAdam, RAdam, Adafactor and Muon; the authors' packages
-# `lion-pytorch` and `schedulefree` for Lion and schedule-free AdamW), written from scratch on the
-# course template and proven equal to that code; one experiment that shows what each is for; and
-# a side-by-side on a real task with the same tuning budget for every optimizer.
+# Six optimizers practitioners reach for after Adam (04), treated as 02 to 04 treated momentum and
+# Adam: each update rule as its paper states it and as the code people run implements it, written
+# from scratch and proven equal to that code; one experiment per optimizer; and a side-by-side on a
+# real task with the same tuning budget for every optimizer.
 #
 # **Learning objectives**
-# - Write each update rule from scratch and prove it equal to its reference, and say where the
-#   reference departs from the paper (momentum schedules, thresholds, where $\epsilon$ sits).
+# - Write each rule from scratch, prove it equal to its reference, and say where the reference departs from the paper.
 # - Explain NAdam as Nesterov's look-ahead (02) inside Adam, and RAdam as a built-in warmup (07).
-# - Measure Adafactor's memory ($n + m$ numbers for an $n \times m$ matrix instead of $2nm$) and its
-#   step size relative to the weights.
-# - Orthogonalize a matrix with Muon's bfloat16 Newton-Schulz iteration, measure how far it is from
-#   the exact polar factor, and split a model's parameters between Muon and AdamW.
-# - Explain why Lion's learning rate is 3-10x smaller than AdamW's, and what schedule-free
-#   averaging replaces; compare all of them honestly at the same budget.
+# - Measure Adafactor's memory ($n + m$ numbers for an $n \times m$ matrix) and its relative step.
+# - Orthogonalize with Muon's bfloat16 Newton-Schulz, measure its distance to the polar factor, split a model's parameters.
+# - Explain Lion's smaller learning rate and what schedule-free averaging replaces; compare all of them honestly.
 #
 # **Prerequisites:** 02 · Momentum, 03 · Adagrad and RMSProp, 04 · Adam, 07 · Learning-rate schedules.
 #
 # **Time to complete:** about 90 minutes
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 import contextlib
 import math
 
@@ -101,7 +94,7 @@ NON_NEGATIVE, UNIT = Interval(0.0, math.inf), Interval(0.0, 1.0)
 # training images, 30 steps from the same initialisation; we print the largest difference between
 # any weight of the two runs.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 data = load_digits(dtype=torch.float64)
 loss_fn = nn.CrossEntropyLoss()
 proof_batch = [(data.X_train[:128], data.y_train[:128])]
@@ -160,7 +153,7 @@ def proof(ours, theirs, **hp):
 # $10^{-10}$: torch keeps the product $\prod_i \beta_{1,i}$ in a scalar tensor of the default float
 # dtype (float32 unless the default is float64, as in this notebook).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 class SimpleNAdam(OptimizerBase):
     """NAdam as torch.optim.NAdam: Adam whose momentum term looks one step ahead."""
 
@@ -219,7 +212,7 @@ fig = plot_trajectories(ravine, nadam_runs[:3], xlim=(-4.5, 1.0), ylim=(-2.5, 2.
 fig.set_size_inches(10.0, 4.0)
 fig
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **What to notice**
 # - The look-ahead alone (NAdam with a constant $\beta_{1,t}$) does in Adam what it did in 02 for the
 #   heavy ball: fewer swings across the ravine (18 loss increases against Adam's 29) and a closer end.
@@ -252,7 +245,7 @@ fig
 # $\rho^{\text{SMA}}_5 = 4.996$: the paper and torch differ exactly at the fifth step, where the paper
 # takes an adaptive step scaled by $r_5$ (printed below) and torch a plain momentum step.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 class SimpleRAdam(OptimizerBase):
     """RAdam as torch.optim.RAdam: momentum SGD until rho_t > 5, then Adam scaled by r_t."""
 
@@ -299,8 +292,7 @@ def rms(x):
 
 
 noise_steps = {"Adam": [], "Adam + linear warmup": [], "RAdam": []}  # RMS step / lr at every t
-print(f"{'':>13} {'Adam adaptive lr':>25}   {'RMS step / lr on pure noise':>29}")
-print(f"{'t':>4} {'rho_SMA':>8} {'1%':>7} {'median':>8} {'99%':>8}   {'Adam':>7} {'+warmup':>8} {'RAdam':>7} {'r_t':>7}")
+table = []
 for t in range(1, 201):
     g = torch.randn(n, generator=gen)
     m.lerp_(g, 1 - beta1)
@@ -315,7 +307,12 @@ for t in range(1, 201):
     if t in (1, 2, 3, 5, 6, 10, 20, 50, 200):
         q1, q50, q99 = torch.quantile(lr_t[:20_000], torch.tensor([0.01, 0.5, 0.99])).tolist()
         radam = f"{noise_steps['RAdam'][-1]:7.3f} " + (f"{r:7.4f}" if r else f"{'-':>7}")
-        print(f"{t:>4} {rho:8.3f} {q1:7.3f} {q50:8.3f} {q99:8.2f}   {adam:7.3f} {adam * t / 2000:8.4f} {radam}")
+        table.append(f"{t:>4} {rho:8.3f} {q1:7.3f} {q50:8.3f} {q99:8.2f}   {adam:7.3f} {adam * t / 2000:8.4f} {radam}")
+
+# %% slideshow={"slide_type": "subslide"}
+print(f"{'':>13} {'Adam adaptive lr':>25}   {'RMS step / lr on pure noise':>29}")
+print(f"{'t':>4} {'rho_SMA':>8} {'1%':>7} {'median':>8} {'99%':>8}   {'Adam':>7} {'+warmup':>8} {'RAdam':>7} {'r_t':>7}")
+print("\n".join(table))
 rho5 = rho_inf - 2 * 5 * beta2**5 / (1 - beta2**5)
 r5 = math.sqrt((rho5 - 4) * (rho5 - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho5))
 print(f"the paper's threshold (rho > 4) would already scale an adaptive step at t = 5, by r_5 = {r5:.4f}")
@@ -327,10 +324,13 @@ plot_losses(noise_steps, ax=ax, logy=True, title="The step Adam, a warmup and RA
             ylabel=r"RMS step / $\eta$ (the right step is 0)")
 ax.axhline(math.sqrt((1 - beta1) / (1 + beta1)), color="black", linewidth=0.8, linestyle=":",
            label=r"$\sqrt{(1-\beta_1)/(1+\beta_1)}$")
-ax.legend(loc="lower right")
+_ = ax.legend(loc="lower right")
+
+
+# %% slideshow={"slide_type": "subslide"}
 fig
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **What to notice**
 # - At $t = 1$ the adaptive learning rate of one coordinate in a hundred is above 79.74 and of another
 #   below 0.387, for gradients drawn from one distribution; by $t = 200$ the 1% and 99% quantiles are
@@ -373,7 +373,7 @@ fig
 # clipping threshold. There is no momentum ($\beta_1 = 0$, the paper's recommended setting), and
 # vectors (biases) keep a full second moment. $\beta_{2,1} = 0$: the first step sees only $G_1^2$.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 class SimpleAdafactor(OptimizerBase):
     """Adafactor as torch.optim.Adafactor (no weight decay): factored v for matrices, relative steps."""
 
@@ -455,7 +455,7 @@ for scale in (0.01, 0.1, 1.0):
         row.append(float((W.detach() - before).square().mean().sqrt()) / scale)
     print(f"{scale:>10} {row[0]:>27.4f} {row[1]:>31.4f}")
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **What to notice**
 # - AdamW keeps two full copies of the layer (2.0000 numbers per weight); Adafactor keeps $3072 + 768$
 #   numbers for the matrix and a full second moment only for the 3072 biases: 0.0029 per weight, 684
@@ -504,7 +504,7 @@ for scale in (0.01, 0.1, 1.0):
 # \operatorname{diag}(\sigma_i) V^\top$, $(XX^\top)^k X = U \operatorname{diag}(\sigma_i^{2k+1}) V^\top$, so each step
 # applies $p(\sigma) = p_1\sigma + p_3\sigma^3 + p_5\sigma^5$ to every singular value and leaves $U$ and $V$ alone.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def newton_schulz(M, steps=5, coefficients=(3.4445, -4.775, 2.0315), dtype=torch.bfloat16, eps=1e-7):
     """Torch's Muon orthogonalization: `steps` Newton-Schulz steps of an odd quintic, in bfloat16."""
     p1, p3, p5 = coefficients
@@ -520,6 +520,7 @@ def newton_schulz(M, steps=5, coefficients=(3.4445, -4.775, 2.0315), dtype=torch
     return X.T if tall else X
 
 
+# %% slideshow={"slide_type": "subslide"}
 class SimpleMuon(OptimizerBase):
     """Muon as torch.optim.Muon (nesterov=True): orthogonalized momentum, 2-D parameters only."""
 
@@ -617,10 +618,13 @@ ax1.semilogy(range(1, nonzero + 1), s_ns[:nonzero].numpy(), "s", ms=3, label=r"N
 ax1.set_xlabel("index $i$")
 ax1.set_ylabel(r"singular value $\sigma_i$")
 ax1.set_title("Hidden-layer gradient and its orthogonalization")
-ax1.legend(loc="lower left")
+_ = ax1.legend(loc="lower left")
+
+
+# %% slideshow={"slide_type": "subslide"}
 fig
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **What to notice**
 # - torch's quintic stops short of the polar factor *by design*: from 3 steps on its error stays near
 #   0.2, in bfloat16 and in float64 alike, with singular values between about 0.7 and 1.1. The
@@ -712,7 +716,7 @@ print("SimpleLion vs lion_pytorch.Lion:", proof(SimpleLion, lion_pytorch.Lion, l
 # step has an RMS of about $\eta\sqrt{(1-\beta_1)/(1+\beta_1)}$ once the gradients are mostly noise;
 # Lion's is $\eta$ regardless.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 lion_net = make_mlp([64, 32, 10], seed=0)
 before = torch.cat([p.detach().flatten() for p in lion_net.parameters()])
 lion = lion_pytorch.Lion(lion_net.parameters(), lr=1e-3)
@@ -742,7 +746,7 @@ print(f"AdamW (lr 3e-3, batches of 32): RMS step / lr = {step_rms[0]:.2f} at t =
 print(f"pure noise (mean-zero gradients): RMS of m_hat / sqrt(v_hat) -> sqrt((1 - beta1) / (1 + beta1)) = "
       f"{math.sqrt(0.1 / 1.9):.3f}")
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **What to notice**
 # - Every weight with a nonzero gradient moved by exactly $\eta$: Lion's step has the same size in every
 #   coordinate at every step, the extreme case of 04's bound, which Adam reaches only at $t = 1$.
@@ -782,9 +786,9 @@ print(f"pure noise (mean-zero gradients): RMS of m_hat / sqrt(v_hat) -> sqrt((1 
 # follows the paper). Its `warmup_steps` ramps $\eta_t$ linearly; `r` and `weight_lr_power` generalize
 # $\nu_t = t^r (\max_{i\le t}\eta_i)^{\text{power}}$.
 
-# %%
-class SimpleScheduleFreeAdamW(OptimizerBase):
-    """Schedule-free AdamW at a constant lr (uniform average), storing z-bar explicitly."""
+# %% slideshow={"slide_type": "subslide"}
+class ScheduleFreeStep(OptimizerBase):
+    """Schedule-free AdamW's step at a constant lr (uniform average), storing z-bar explicitly."""
 
     hyperparameters = {"lr": NON_NEGATIVE, "eps": NON_NEGATIVE, "weight_decay": NON_NEGATIVE}
     defaults_ = {"lr": 0.0025, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0}
@@ -803,6 +807,11 @@ class SimpleScheduleFreeAdamW(OptimizerBase):
         z.sub_(direction, alpha=group["lr"])  # z_t
         z_bar.lerp_(z, 1 / t)  # z_bar_t = (1 - 1/t) z_bar_{t-1} + (1/t) z_t
         p.copy_(z.lerp(z_bar, beta1))  # theta_t = (1 - beta1) z_t + beta1 z_bar_t
+
+
+# %% slideshow={"slide_type": "subslide"}
+class SimpleScheduleFreeAdamW(ScheduleFreeStep):
+    """The step, and the switch of the weights: train() loads theta, eval() loads z_bar."""
 
     def _load(self, key):
         for group in self.param_groups:
@@ -846,7 +855,7 @@ print("SimpleScheduleFreeAdamW vs schedulefree.AdamWScheduleFree, eval weights:"
 # rates and aggressive updates; a longer run would shrink the differences (all of them reach about 97%
 # on this task). Read the verdict as "at this budget, on this task".
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 EPOCHS, BATCH = 6, 128
 
 
@@ -878,6 +887,7 @@ CONTENDERS = {  # name: (lr grid, a function net, lr -> list of optimizers)
 }
 
 
+# %% slideshow={"slide_type": "subslide"}
 def evaluate_val(net):
     with torch.no_grad():
         out = net(data.X_val)
@@ -975,7 +985,10 @@ ax1.set_yscale("log")
 ax1.set_xlabel("epoch")
 ax1.set_ylabel("validation loss (mean of 2 seeds)")
 ax1.set_title("At each optimizer's best lr")
-ax1.legend(fontsize=7)
+_ = ax1.legend(fontsize=7)
+
+
+# %% slideshow={"slide_type": "subslide"}
 fig
 
 # %% slideshow={"slide_type": "subslide"}
@@ -987,7 +1000,7 @@ rows = {f"AdamW + cosine, lr {cos_lr:g}": [results["AdamW + cosine", cos_lr, s][
 for label, curves in rows.items():
     print(f"{label:>44} " + "".join(f"{np.mean([c[e][0] for c in curves]):6.3f}" for e in range(EPOCHS)))
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **What to notice** (the numbers are in the tables; the verdict is only as good as two seeds and one
 # short run)
 # - Three optimizers lead: Muon (a mean validation loss of about 0.1), schedule-free AdamW (0.11) and

@@ -56,9 +56,9 @@ class Mutant(OptimizerBase):
 class SGDCore(OptimizerBase):
     """torch.optim.SGD with knobs (the defaults are torch's rule):
 
-    g <- g + lambda * theta                              (wd_rule = "l2")
-    b_1 = g_1;  b_t = mu b_{t-1} + (1 - dampening) g_t   (buffer_rule = "torch")
-    d = g_t + mu b_t (nesterov_rule = "torch") or d = b_t
+    g <- g + omega * theta                                 (wd_rule = "l2")
+    b_1 = g_1;  b_t = beta b_{t-1} + (1 - dampening) g_t   (buffer_rule = "torch")
+    d = g_t + beta b_t (nesterov_rule = "torch") or d = b_t
     theta <- theta - sign * eta * d                      (sign = +1)
     """
 
@@ -114,8 +114,8 @@ class SGDFirstBufferDampened(SGDCore, Mutant):
 class SGDEwmaBuffer(SGDCore, Mutant):
     buffer_rule = "ewma"
     mistake = "EWMA momentum buffer"
-    hint = ("torch's buffer is b_t = mu * b_{t-1} + (1 - dampening) * g_t with b_1 = g_1, not the EWMA "
-            "b_t = mu * b_{t-1} + (1 - mu) * g_t from b_0 = 0 (that is beta*0 + (1-beta)*g_1 at t = 1).")
+    hint = ("torch's buffer is b_t = beta * b_{t-1} + (1 - dampening) * g_t with b_1 = g_1, not the EWMA "
+            "b_t = beta * b_{t-1} + (1 - beta) * g_t from b_0 = 0 (that is beta*0 + (1-beta)*g_1 at t = 1).")
 
 
 class SGDDampeningSwapped(SGDCore, Mutant):
@@ -127,15 +127,15 @@ class SGDDampeningSwapped(SGDCore, Mutant):
 class SGDNesterovIgnored(SGDCore, Mutant):
     nesterov_rule = "ignored"
     mistake = "nesterov=True ignored"
-    hint = ("with nesterov=True torch steps along the look-ahead d = g_t + mu * b_t, with the buffer "
-            "already updated at this step; the plain buffer b_t (or g_t + mu * b_{t-1}, the same thing) "
+    hint = ("with nesterov=True torch steps along the look-ahead d = g_t + beta * b_t, with the buffer "
+            "already updated at this step; the plain buffer b_t (or g_t + beta * b_{t-1}, the same thing) "
             "is classical momentum.")
 
 
 class SGDDecayAfterMomentum(SGDCore, Mutant):
     wd_rule = "after_momentum"
     mistake = "weight decay kept out of the momentum buffer"
-    hint = ("SGD's weight_decay is L2: add lambda * theta to the gradient BEFORE it enters the momentum "
+    hint = ("SGD's weight_decay is L2: add omega * theta to the gradient BEFORE it enters the momentum "
             "buffer; adding it to the step afterwards, or shrinking theta directly (AdamW's decoupled "
             "form), keeps it out of the buffer.")
 

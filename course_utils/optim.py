@@ -163,10 +163,10 @@ class GD(OptimizerBase):
 class SGD(OptimizerBase):
     """SGD with momentum, dampening, Nesterov and L2 weight decay, as ``torch.optim.SGD``.
 
-    g <- g + lambda * theta                         (weight decay)
-    b_1 = g;  b_t = mu * b_{t-1} + (1 - dampening) * g   (momentum buffer)
-    d = g + mu * b_t  (Nesterov)  or  d = b_t
-    theta <- theta - eta * d
+    g <- g + omega * theta                                  (weight decay)
+    b_1 = g;  b_t = beta * b_{t-1} + (1 - dampening) * g   (momentum buffer)
+    d = g + beta * b_t  (Nesterov)  or  d = b_t
+    theta <- theta - lr * d
     """
 
     hyperparameters = {
@@ -182,16 +182,16 @@ class SGD(OptimizerBase):
             raise ValueError("nesterov=True requires momentum > 0 and dampening = 0")
 
     def update_param(self, p, grad, state, group):
-        lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
+        lr, beta, wd = group["lr"], group["momentum"], group["weight_decay"]
         if wd != 0:
             grad = grad.add(p, alpha=wd)
-        if mu != 0:
+        if beta != 0:
             if "momentum_buffer" not in state:
                 buf = state["momentum_buffer"] = grad.clone()  # b_1 = g_1: no dampening on the first step
             else:
                 buf = state["momentum_buffer"]
-                buf.mul_(mu).add_(grad, alpha=1 - group["dampening"])
-            grad = grad.add(buf, alpha=mu) if group["nesterov"] else buf
+                buf.mul_(beta).add_(grad, alpha=1 - group["dampening"])
+            grad = grad.add(buf, alpha=beta) if group["nesterov"] else buf
         p.add_(grad, alpha=-lr)
 
 

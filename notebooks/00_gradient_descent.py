@@ -504,8 +504,9 @@ print(f"max |dL/dw1| = {float(W1.grad.abs().max()):.4f}")
 #   minimum's 0.0560, with $w_1$ still creeping along the flat floor of the valley.
 # - $\eta = 1.5$ **oscillates**: above the local limit $2/\lambda_{\max} = 1$, $w_0$ cannot settle
 #   at 0. It locks into a two-step cycle, $w_0 = \pm 0.567$, at loss 0.3193.
-# - $\eta = 3$ bounces irregularly between the walls of the valley. It does not diverge, because a
-#   step moves $w_0$ by at most $0.7698\,\eta$: far from the minimum the shape of the surface takes over.
+# - $\eta = 3$ bounces irregularly between the walls of the valley. It does not diverge: unlike a
+#   quadratic's, this gradient is bounded (a step moves $w_0$ by at most $0.7698\,\eta$), and below we
+#   find a band of $w_0$ values that GD never leaves once inside.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### $\eta = 1.5$: a two-step cycle that attracts
@@ -519,14 +520,14 @@ print(f"max |dL/dw1| = {float(W1.grad.abs().max()):.4f}")
 # %%
 def w0_map(w, eta):
     """One GD step in w0 on the pathological surface: w - eta * d/dw tanh^2(w)."""
-    t = torch.tanh(w)
-    return w - 2 * eta * t * (1 - t**2)
+    tanh_w = torch.tanh(w)
+    return w - 2 * eta * tanh_w * (1 - tanh_w**2)
 
 
 def w0_map_slope(w, eta):
     """f'(w) = 1 - eta * (tanh^2)''(w) = 1 - 2 eta (1 - tanh^2 w)(1 - 3 tanh^2 w)."""
-    t2 = torch.tanh(w) ** 2
-    return 1 - 2 * eta * (1 - t2) * (1 - 3 * t2)
+    tanh2 = torch.tanh(w) ** 2
+    return 1 - 2 * eta * (1 - tanh2) * (1 - 3 * tanh2)
 
 
 w0_15 = torch.as_tensor(path_runs[1.5].positions[:, 0])
@@ -632,7 +633,7 @@ fig
 #
 # - Every floating-point operation rounds, at about $10^{-16}$ of the value. On the plateau
 #   ($f' \approx 1$) such errors stay small; in the band they grow by 2.2 per step, and after about
-#   46 steps the computed orbit has forgotten the last bits it started with.
+#   46 steps a last-bit error is as large as the band: the computed orbit shares nothing with the exact one.
 # - Another CPU, thread count or library build rounds differently: after step 300 its $w_0$ is
 #   another number in the band. That is why the $\eta = 3$ row prints no final $w_0$ or loss.
 # - What *is* reproducible: the band $B = 1.7014$, the exponent 0.78, the step 64 at which the run
@@ -717,8 +718,8 @@ fig
 # distance to the minimum falls from $r_0$ to the tolerance $\text{tol}$ within
 # $\ln(r_0/\text{tol})/\ln(1/\rho)$ steps, and $\ln(1/\rho) \approx 2/\kappa$ for large $\kappa$:
 # the number of steps grows linearly with $\kappa$. We check this on quadratics with eigenvalues
-# $(1, \kappa)$, rotated by 30 degrees (GD does not care about the rotation: it only sees the
-# eigenvalues), from $(-1.5, -0.5)$, with $\text{tol} = 10^{-6}$ on $\|\theta_t - \theta^*\|$.
+# $(1, \kappa)$, rotated by 30 degrees (the rate $\rho$ depends on the eigenvalues only, not on the
+# directions of the axes), from $(-1.5, -0.5)$, with $\text{tol} = 10^{-6}$ on $\|\theta_t - \theta^*\|$.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Steps to $\text{tol} = 10^{-6}$ with $\eta^*$, eigenvalues $(1, \kappa)$ rotated by 30°
@@ -798,7 +799,7 @@ answer = 0.25
 
 # %%
 H_ex2 = torch.tensor([[5.0, 3.0], [3.0, 5.0]], dtype=torch.float64)
-check_critical_lr(answer, torch.linalg.eigvalsh(H_ex2).tolist())
+check_critical_lr(answer, torch.linalg.eigvalsh(H_ex2).tolist(), diagonal=H_ex2.diagonal().tolist())
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 3: spot the bug in a trajectory logger

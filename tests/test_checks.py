@@ -36,6 +36,19 @@ def test_check_critical_lr():
     assert "steepest" in check_critical_lr(2.0, (1.0, 10.0)).hint
 
 
+def test_check_critical_lr_names_the_mistake_not_the_formula():
+    eig, diag = (2.0, 8.0), (5.0, 5.0)  # notebook 00's exercise: H = [[5, 3], [3, 5]]
+    wrong = {0.2: "best fixed learning rate", 0.4: "diagonal entries", 4.0: "upside down",
+             0.5: "(1/2) w^T H w"}
+    for answer, words in wrong.items():
+        result = check_critical_lr(answer, eig, diagonal=diag)
+        assert result.status == "FAIL" and words in result.hint, (answer, result.hint)
+    for answer in (0.2, 0.4, 0.5, 1.0, 0.125):
+        result = check_critical_lr(answer, eig, diagonal=diag)
+        assert "2 / lambda_max" not in result.title + result.message + result.hint
+    assert check_critical_lr(0.4, eig).hint.startswith("GD multiplies")  # no diagonal given
+
+
 def test_check_bias_steps():
     assert check_bias_steps(44, 0.9, 0.01).passed  # 0.9^44 = 0.0097, 0.9^43 = 0.0108
     assert "one step short" in check_bias_steps(43, 0.9, 0.01).hint

@@ -55,6 +55,30 @@ def test_check_bias_steps():
     assert "effective window" in check_bias_steps(10, 0.9, 0.01).hint
 
 
+def test_check_bias_steps_wants_a_whole_step_and_names_the_window_estimate():
+    not_a_step = check_bias_steps(43.7, 0.9, 0.01)  # ln(0.01)/ln(0.9) = 43.7: not yet a step
+    assert not_a_step.status == "FAIL" and "whole" in not_a_step.hint
+    assert "44" not in not_a_step.message + not_a_step.hint
+    assert "window estimate" in check_bias_steps(46, 0.9, 0.01).hint  # 10 ln(100) = 46.05
+    assert check_bias_steps(44.0, 0.9, 0.01).passed
+
+
+def test_float32_answers_are_right_to_float32_precision():
+    def weights32(t, beta):  # torch.arange gives int64, and beta ** int64 is float32
+        k = torch.arange(1, t + 1)
+        return (1 - beta) * beta ** (t - k)
+
+    assert weights32(5, 0.5).dtype == torch.float32
+    assert check_ewma_weights(weights32).passed
+    assert "reversed" in check_ewma_weights(lambda t, b: weights32(t, b).flip(0)).hint
+
+    def ewma32(x, beta, corrected):
+        return ewma(x, beta, corrected).float()
+
+    assert check_ewma(ewma32).passed
+    assert "missing" in check_ewma(lambda x, b, c: ewma(x, b, False).float()).hint
+
+
 def test_check_bias_fading():
     assert check_bias_fading(3.0, 44, beta=0.9, tol=0.01).passed
     wrong_limit = check_bias_fading(1.0, 44, beta=0.9, tol=0.01)

@@ -17,8 +17,8 @@ import pytest
 from _course_fixture import course_notebooks, write_pair
 from nbclient import NotebookClient
 
-from course_utils.audit import is_check_cell
-from course_utils.build import SOLUTION_TAG, student_notebook
+from course_utils.authoring.audit import is_check_cell
+from course_utils.authoring.student import SOLUTION_TAG, student_notebook
 
 pytestmark = pytest.mark.slow  # executes notebooks / drives a browser: `make slow` and CI
 

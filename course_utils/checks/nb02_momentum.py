@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from ..landscapes import Landscape, pathological, quadratic
+from ..optim import OptimizerBase
 from ..trajectory import run_trajectory
 from .core import ERROR, FAIL, PASS, CheckResult, guard
 
@@ -96,33 +97,27 @@ def check_momentum_quiz(answer: Any) -> CheckResult:
     return guard(title, body)
 
 
-class _EMAMomentum(torch.optim.Optimizer):
+class _EMAMomentum(OptimizerBase):
     """The averaging form: m_0 = 0, m_t = beta m_{t-1} + (1 - beta) g_t, theta <- theta - eta m_t."""
 
-    def __init__(self, params, eta: float, beta: float) -> None:
-        super().__init__(params, {"eta": eta, "beta": beta})
+    defaults_ = {"eta": 0.1, "beta": 0.9}
 
-    @torch.no_grad()
-    def step(self, closure=None):  # type: ignore[override]
-        for group in self.param_groups:
-            for p in group["params"]:
-                m = self.state[p].setdefault("m", torch.zeros_like(p))
-                m.mul_(group["beta"]).add_(p.grad, alpha=1 - group["beta"])
-                p.add_(m, alpha=-group["eta"])
+    def __init__(self, params, eta: float, beta: float) -> None:
+        super().__init__(params, eta=eta, beta=beta)
+
+    def init_state(self, p, state, group):
+        state["m"] = torch.zeros_like(p)
+
+    def update_param(self, p, grad, state, group):
+        state["m"].mul_(group["beta"]).add_(grad, alpha=1 - group["beta"])
+        p.add_(state["m"], alpha=-group["eta"])
 
 
 def _landscape_path(land: Landscape, start: Sequence[float], make_opt: Callable[[list], Any],
                     steps: int = 30) -> np.ndarray:
-    """Positions (steps + 1, 2) of ``make_opt([w])`` on ``land`` from ``start``, in float64."""
-    w = torch.tensor(list(start), dtype=torch.float64, requires_grad=True)
-    opt = make_opt([w])
-    path = [w.detach().clone()]
-    for _ in range(steps):
-        opt.zero_grad()
-        land(w[0], w[1]).backward()
-        opt.step()
-        path.append(w.detach().clone())
-    return torch.stack(path).numpy()
+    """Positions (steps + 1, 2) of ``make_opt([w])`` on ``land`` from ``start``, in float64,
+    every step taken (a run that blows up keeps its nan/inf points)."""
+    return run_trajectory(land, make_opt, start, steps, label="", stop_on_divergence=False).positions
 
 
 def check_ema_torch_config(config: Any, eta: float = 0.1, beta: float = 0.9) -> CheckResult:

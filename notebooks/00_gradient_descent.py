@@ -596,6 +596,8 @@ print(f"Lyapunov exponent over 1000 orbits of 1000 steps: {lyapunov:.2f} per ste
       f"(gaps grow by e^{lyapunov:.2f} = {math.exp(lyapunov):.1f} per step)")
 print(f"steps for a gap of one unit in the last place (2^-52) to reach 1: about "
       f"{math.log(2**52) / round(lyapunov, 2):.0f}")
+print(f"decimals of the start that fix w0 at step 300 ({300 - entry} steps in the band): about "
+      f"{(300 - entry) * round(lyapunov, 2) / math.log(10):.0f}")
 print(f"for comparison, eta = 1.5 on its cycle: {math.log(float(w0_map_slope(a, 1.5) ** 2)) / 2:+.2f} per step")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -641,9 +643,9 @@ fig
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # This is a lesson in itself. The chaos is in the mathematics, not in the computer: the exact
-# orbit from $(-4, 5)$ is just as sensitive to its starting point, and a computed orbit is the
-# exact orbit of a start perturbed by rounding at every step. Asking for "the" $w_0$ after 300
-# steps of a chaotic map is asking for the 50th decimal of the start. Report such a run by what
+# orbit from $(-4, 5)$ is just as sensitive to its starting point, and a computed orbit is an
+# exact orbit nudged by a rounding error at every step. Asking for "the" $w_0$ after 300 steps of
+# this map is asking for about the 80th decimal of the start (the Lyapunov cell above). Report such a run by what
 # does not depend on the last bits: whether it diverged and roughly when, the band it stays in,
 # statistics over many orbits or seeds. The same holds for training runs at learning rates far
 # past the stability limit, later in the course: compare them by statistics over seeds, never by

@@ -134,8 +134,7 @@ fig
 #   term that dies out like $\beta^t$): it runs $\beta/(1-\beta)$ steps behind.
 #
 # Measured: the standard deviation of the EWMA of 5000 draws of unit noise (after the first 500
-# steps), the lag $t - a_t$ at $t = 2000$ on the ramp, and on the sine of our series without its
-# noise, over its second period: how late the average peaks, and its swing relative to the signal's.
+# steps), and the lag $t - a_t$ at $t = 2000$ on the ramp.
 
 # %%
 unit_noise = torch.randn(5000, dtype=torch.float64)
@@ -148,13 +147,22 @@ for beta in betas:
     print(f"{beta:4} |          {measured_std:.3f}   {theory_std:.3f}  |"
           f"              {lag:6.2f}  {beta / (1 - beta):6.2f}")
 
-print("\nbeta | on the sine, t = 151..300: peak delay (steps)  swing / signal's swing")
-second = slice(150, 300)  # t = 151, ..., 300; the signal peaks at t = 187.5
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The lag on a sine
+#
+# The sine of our series without its noise, over its second period ($t$ = 151 to 300, where the
+# signal peaks at $t = 187.5$): how late each average peaks, and its swing relative to the signal's.
+
+# %%
+second = slice(150, 300)  # t = 151, ..., 300
+peak = 150 + 150 / 4  # sin(2 pi t / 150) is largest at t = 187.5
+print(f"the signal peaks at t = {peak}")
+print("beta | peak delay (steps)  swing / signal's swing")
 for beta in betas:
     smooth = ewma(signal, beta)[second]
-    delay = float(t[second][smooth.argmax()]) - 187.5
+    delay = float(t[second][smooth.argmax()]) - peak
     swing = float((smooth.max() - smooth.min()) / (signal[second].max() - signal[second].min()))
-    print(f"{beta:4} |                                  {delay:5.1f}  {swing:22.3f}")
+    print(f"{beta:4} | {delay:18.1f}  {swing:22.3f}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **What to notice**

@@ -412,7 +412,7 @@ for name, (land, point) in problems.items():
 # Both momentum methods need $\sim\sqrt\kappa$ steps where GD needs $\sim\kappa$.
 #
 # We take the ravine quadratic with eigenvalues $(1, \kappa)$ rotated by 30°, start at $(-1.5, 1)$
-# (as in notebook 00) and count the steps until $\|\theta_t - \theta^*\| < \text{tol} = 10^{-6}$, with
+# and count the steps until $\|\theta_t - \theta^*\| < \text{tol} = 10^{-6}$, with
 # `torch.optim.SGD` for all three. The gradient of $\tfrac12\theta^\top H\theta$ is $H\theta$, so we set
 # `theta.grad` directly: thousands of GD steps then take well under a second.
 

@@ -187,15 +187,15 @@ class GD(OptimizerBase):
 class SGD(OptimizerBase):
     """SGD with momentum, dampening, Nesterov and L2 weight decay, as ``torch.optim.SGD``.
 
-    g <- g + lambda * theta                              (weight decay)
-    b_1 = g;  b_t = mu * b_{t-1} + (1 - dampening) * g   (momentum buffer)
-    d = g + mu * b_t  (Nesterov)  or  d = b_t
-    theta <- theta - eta * d
+    g <- g + omega * theta                                 (weight decay)
+    b_1 = g;  b_t = beta * b_{t-1} + (1 - dampening) * g   (momentum buffer)
+    d = g + beta * b_t  (Nesterov)  or  d = b_t
+    theta <- theta - lr * d
 
-    Knobs (torch's rule first): ``sign`` (-1: theta + eta * d); ``buffer_rule`` ("zero_start":
-    b_1 = (1 - dampening) g, as if from b_0 = 0; "ewma": b_t = mu b_{t-1} + (1 - mu) g from
+    Knobs (torch's rule first): ``sign`` (-1: theta + lr * d); ``buffer_rule`` ("zero_start":
+    b_1 = (1 - dampening) g, as if from b_0 = 0; "ewma": b_t = beta b_{t-1} + (1 - beta) g from
     b_0 = 0; "dampening_swapped": g enters with weight dampening); ``nesterov_rule``
-    ("ignored": d = b_t); ``weight_decay_rule`` ("after_momentum": lambda * theta added to d).
+    ("ignored": d = b_t); ``weight_decay_rule`` ("after_momentum": omega * theta added to d).
     """
 
     hyperparameters = {
@@ -215,20 +215,20 @@ class SGD(OptimizerBase):
             raise ValueError("nesterov=True requires momentum > 0 and dampening = 0")
 
     def update_param(self, p, grad, state, group):
-        lr, mu, damp, wd = group["lr"], group["momentum"], group["dampening"], group["weight_decay"]
+        lr, beta, damp, wd = group["lr"], group["momentum"], group["dampening"], group["weight_decay"]
         if wd != 0 and self.weight_decay_rule == "l2":
             grad = grad.add(p, alpha=wd)
-        if mu != 0:
+        if beta != 0:
             if "momentum_buffer" not in state:
                 buf = state["momentum_buffer"] = grad.clone()  # b_1 = g_1: no dampening on the first step
                 if self.buffer_rule in ("zero_start", "ewma"):  # b_1 = c * g_1, from b_0 = 0
-                    buf.mul_(1 - mu if self.buffer_rule == "ewma" else 1 - damp)
+                    buf.mul_(1 - beta if self.buffer_rule == "ewma" else 1 - damp)
             else:
                 buf = state["momentum_buffer"]
-                weight = {"ewma": 1 - mu, "dampening_swapped": damp}.get(self.buffer_rule, 1 - damp)
-                buf.mul_(mu).add_(grad, alpha=weight)
+                weight = {"ewma": 1 - beta, "dampening_swapped": damp}.get(self.buffer_rule, 1 - damp)
+                buf.mul_(beta).add_(grad, alpha=weight)
             nesterov = group["nesterov"] and self.nesterov_rule == "torch"
-            grad = grad.add(buf, alpha=mu) if nesterov else buf
+            grad = grad.add(buf, alpha=beta) if nesterov else buf
         if wd != 0 and self.weight_decay_rule == "after_momentum":
             grad = grad.add(p, alpha=wd)
         p.add_(grad, alpha=-self.sign * lr)

@@ -54,7 +54,7 @@ def test_kaiming_stub_is_todo():
         (lambda fi, fo, a: 2 / ((1 + a**2) * (fi + fo)), "fan average"),  # Xavier's
         (lambda fi, fo, a: 1 / ((1 + a**2) * fi), "factor 2 is missing"),
         (lambda fi, fo, a: 2 / ((1 + a**2) * fo), "weight.shape[1]"),  # fan_out in the forward pass
-        (lambda fi, fo, a: 4 / ((1 + a**2) * fi), "inside the square root"),  # std = 2 / sqrt(fan_in)
+        (lambda fi, fo, a: 4 / ((1 + a**2) * fi), "twice too large"),  # std = 2 / sqrt(fan_in)
         (lambda fi, fo, a: 4 / ((1 + a**2) * fi) ** 2, "take its square root"),  # std = 2 / fan_in
         (lambda fi, fo, a: 2 / fi, "negative_slope is ignored"),
         (lambda fi, fo, a: 2 / ((1 + a) * fi), "not 1 + a"),
@@ -258,7 +258,7 @@ def test_init_fix_stub_is_todo():
 @pytest.mark.parametrize(
     ("init", "words"),
     [
-        (init_with(lambda fi, fo: 2 / math.sqrt(fi)), "inside the square root"),  # the notebook's bug, unfixed
+        (init_with(lambda fi, fo: 2 / math.sqrt(fi)), "twice too large"),  # the notebook's bug, unfixed
         (init_with(lambda fi, fo: math.sqrt(2 / fo)), "weight.shape[1]"),
         (init_with(lambda fi, fo: math.sqrt(2 / (fi + fo))), "fan average"),
         (init_with(lambda fi, fo: math.sqrt(1 / fi)), "factor 2 is missing"),

@@ -120,8 +120,8 @@ def _kaiming_hint(observed: Sequence[tuple[float, int, int]], slope: float, tol:
                                         "Var[z] / 2, and the weights must make up for that half."),
         (lambda fi, fo: 2.0 / (k * fo), "you used fan_out. An nn.Linear weight has shape (fan_out, fan_in): its "
                                         "number of inputs is weight.shape[1]."),
-        (lambda fi, fo: 4.0 / (k * fi), "that is 2 / sqrt(fan_in) as the standard deviation: the 2 belongs inside "
-                                        "the square root, std = sqrt(2 / fan_in)."),
+        (lambda fi, fo: 4.0 / (k * fi), "the variance is twice too large, as if the 2 multiplied the standard "
+                                        "deviation: 2 / fan_in is the variance, and the draw needs its square root."),
         (lambda fi, fo: math.sqrt(2.0) / (k * fi), "sqrt(2) multiplies the standard deviation (the gain), 2 the "
                                                    "variance."),
         (lambda fi, fo: 4.0 / (k * fi) ** 2, "that is 2 / fan_in as the standard deviation: 2 / fan_in is the "

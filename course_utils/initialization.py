@@ -4,10 +4,10 @@
 normalization layer and an activation; a weight initializer (any function that fills a weight
 tensor in place) replaces PyTorch's default, and the biases are then zero. `layer_statistics`
 runs one forward and one backward pass and returns, for every linear layer l = 1..D with output
-z^l = W^l a^{l-1} + b^l, the variances Var[z^l] and Var[dL/dz^l] and the size of dL/dW^l, the
-quantities of the variance-propagation argument (Glorot & Bengio 2010; He et al. 2015).
-`gaussian_expectation` computes E[f(sqrt(q) xi)], xi ~ N(0, 1), by numerical integration, for
-the layer-to-layer maps of that argument.
+u^l = W^l x^{l-1} + b^l (the pre-activation), the variances Var[u^l] and Var[dL/du^l] and the size
+of dL/dW^l: the quantities of the variance-propagation argument (Glorot & Bengio 2010; He et al.
+2015). `gaussian_expectation` computes E[f(u)] for u ~ N(0, q) by numerical integration, for the
+layer-to-layer maps of that argument.
 """
 
 from __future__ import annotations
@@ -93,21 +93,21 @@ def linear_layers(model: nn.Module) -> list[nn.Linear]:
 class LayerStats:
     """Per linear layer l = 1..D (float64 tensors of length D), from one forward-backward pass.
 
-    ``z_var``: Var[z^l] over all entries (examples x units) of the layer's output z^l;
-    ``grad_z_var``: Var[dL/dz^l]; ``grad_w_var`` and ``grad_w_norm``: the variance and the
+    ``out_var``: Var[u^l] over all entries (examples x units) of the layer's output u^l;
+    ``grad_out_var``: Var[dL/du^l]; ``grad_w_var`` and ``grad_w_norm``: the variance and the
     Frobenius norm of dL/dW^l; ``loss``: the loss of that pass. Variances divide by the count
     (no Bessel correction).
     """
 
-    z_var: Tensor
-    grad_z_var: Tensor
+    out_var: Tensor
+    grad_out_var: Tensor
     grad_w_var: Tensor
     grad_w_norm: Tensor
     loss: float
 
     @property
     def depth(self) -> int:
-        return len(self.z_var)
+        return len(self.out_var)
 
 
 def _var(t: Tensor) -> float:
@@ -122,8 +122,8 @@ def layer_statistics(
 ) -> LayerStats:
     """Run ``loss_fn(model(X), y)`` forward and backward; return the per-layer `LayerStats`.
 
-    Forward hooks keep each linear layer's output z^l; `torch.autograd.grad` then gives
-    dL/dz^l and dL/dW^l without touching the parameters' ``.grad``. The hooks are removed
+    Forward hooks keep each linear layer's output u^l; `torch.autograd.grad` then gives
+    dL/du^l and dL/dW^l without touching the parameters' ``.grad``. The hooks are removed
     afterwards, even if the pass fails.
     """
     layers = linear_layers(model)
@@ -147,8 +147,8 @@ def layer_statistics(
     g_z, g_w = grads[: len(zs)], grads[len(zs):]
     as64 = lambda values: torch.tensor(values, dtype=torch.float64)  # noqa: E731
     return LayerStats(
-        z_var=as64([_var(z) for z in zs]),
-        grad_z_var=as64([_var(g) for g in g_z]),
+        out_var=as64([_var(z) for z in zs]),
+        grad_out_var=as64([_var(g) for g in g_z]),
         grad_w_var=as64([_var(g) for g in g_w]),
         grad_w_norm=as64([float(torch.linalg.vector_norm(g.double())) for g in g_w]),
         loss=float(loss.detach()),

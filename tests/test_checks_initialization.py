@@ -57,7 +57,8 @@ def test_kaiming_stub_is_todo():
         (lambda fi, fo, a: 4 / ((1 + a**2) * fi), "twice too large"),  # std = 2 / sqrt(fan_in)
         (lambda fi, fo, a: 4 / ((1 + a**2) * fi) ** 2, "take its square root"),  # std = 2 / fan_in
         (lambda fi, fo, a: 2 / fi, "negative_slope is ignored"),
-        (lambda fi, fo, a: 2 / ((1 + a) * fi), "not 1 + a"),
+        (lambda fi, fo, a: 2 / ((1 - a**2) * fi), "adds variance"),
+        (lambda fi, fo, a: 2 / ((1 + a) * fi), "enters squared"),
     ],
 )
 def test_kaiming_mistakes_are_named(variance, words):

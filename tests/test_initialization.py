@@ -79,7 +79,7 @@ def test_deep_mlp_validation(kwargs, name):
 # layer_statistics
 # ---------------------------------------------------------------------------------------------
 def _manual_stats(model, X, y):
-    """The same quantities by hand: unroll the Sequential, keep z^l, differentiate."""
+    """The same quantities by hand: unroll the Sequential, keep u^l, differentiate."""
     zs, a = [], X
     for m in model:
         a = m(a)
@@ -100,11 +100,11 @@ def test_layer_statistics_matches_a_manual_computation():
     zs, gz, gw, loss = _manual_stats(model, X, y)
     assert isinstance(stats, LayerStats) and stats.depth == 4
     for i in range(4):
-        assert stats.z_var[i] == pytest.approx(float(zs[i].var(correction=0)), rel=1e-12)
-        assert stats.grad_z_var[i] == pytest.approx(float(gz[i].var(correction=0)), rel=1e-12)
+        assert stats.out_var[i] == pytest.approx(float(zs[i].detach().var(correction=0)), rel=1e-12)
+        assert stats.grad_out_var[i] == pytest.approx(float(gz[i].var(correction=0)), rel=1e-12)
         assert stats.grad_w_var[i] == pytest.approx(float(gw[i].var(correction=0)), rel=1e-12)
         assert stats.grad_w_norm[i] == pytest.approx(float(gw[i].norm()), rel=1e-12)
-    assert stats.loss == pytest.approx(float(loss), rel=1e-12)
+    assert stats.loss == pytest.approx(float(loss.detach()), rel=1e-12)
 
 
 def test_layer_statistics_leaves_no_hooks_and_no_grads():
@@ -128,13 +128,13 @@ def test_layer_statistics_needs_linear_layers():
 
 
 def test_relu_kaiming_keeps_the_variance_and_half_variance_decays():
-    """The variance argument itself, on a wide net: Var[z^l] / Var[z^{l-1}] = n Var[W] / 2 for ReLU."""
+    """The variance argument itself, on a wide net: Var[u^l] / Var[u^{l-1}] = n Var[W] / 2 for ReLU."""
     torch.manual_seed(0)
     X = torch.randn(512, 256, dtype=torch.float64)
     y = torch.randint(0, 10, (512,))
     for var_w, factor in ((2 / 256, 1.0), (1 / 256, 0.5)):
         model = deep_mlp(256, 256, 8, 10, init=lambda w, v=var_w: w.normal_(0, math.sqrt(v)), dtype=torch.float64)
-        z = layer_statistics(model, X, y).z_var
+        z = layer_statistics(model, X, y).out_var
         measured = float((z[6] / z[0]) ** (1 / 6))
         assert measured == pytest.approx(factor, rel=0.05)
 

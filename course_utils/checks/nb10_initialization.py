@@ -46,7 +46,7 @@ def _call_init(fn: Callable[..., Any], shape: tuple[int, int], **kw: Any) -> tup
 
 def check_kaiming_init(student_fn: Callable[..., Any]) -> CheckResult:
     """``student_fn(weight, negative_slope=0.0)`` must fill ``weight`` (shape (fan_out, fan_in), as in
-    nn.Linear) in place with N(0, 2 / ((1 + a^2) fan_in)) draws, a = negative_slope (a = 0: ReLU)."""
+    nn.Linear) in place with N(0, 2 / ((1 + slope^2) fan_in)) draws, slope = negative_slope (0: ReLU)."""
     title = "Kaiming (He) initialization for ReLU and leaky ReLU"
 
     def body() -> CheckResult:
@@ -85,7 +85,7 @@ def check_kaiming_init(student_fn: Callable[..., Any]) -> CheckResult:
                 var, fan_in, fan_out = wrong[0]
                 expected = 2.0 / ((1.0 + slope**2) * fan_in)
                 msg = (f"on a weight of shape ({fan_out}, {fan_in}) (fan_in = {fan_in}, fan_out = {fan_out}), "
-                       f"negative_slope = {slope:g}: Var[W] = {fmt(var)}, expected 2 / ((1 + a^2) fan_in) = "
+                       f"negative_slope = {slope:g}: Var[W] = {fmt(var)}, expected 2 / ((1 + slope^2) fan_in) = "
                        f"{fmt(expected)}.")
                 return CheckResult(FAIL, title, msg, _kaiming_hint(observed, slope))
         # in place on a real nn.Linear weight (a leaf that requires grad)
@@ -102,8 +102,8 @@ def check_kaiming_init(student_fn: Callable[..., Any]) -> CheckResult:
         if torch.equal(before, layer.weight.detach()):
             return CheckResult(FAIL, title, "nn.Linear(300, 100).weight is unchanged after your call.",
                                "fill the weight in place, as nn.init does.")
-        return CheckResult(PASS, title, "Var[W] = 2 / ((1 + a^2) fan_in), mean 0, Gaussian, in place: right for "
-                           "a = 0 (ReLU) and a = 0.2, on weights of shapes (300, 1200) and (1200, 300).")
+        return CheckResult(PASS, title, "Var[W] = 2 / ((1 + slope^2) fan_in), Gaussian, in place; slopes 0 "
+                           "and 0.2, shapes (300, 1200), (1200, 300).")
 
     return guard(title, body)
 
@@ -114,10 +114,10 @@ def _kaiming_hint(observed: Sequence[tuple[float, int, int]], slope: float, tol:
     k = 1.0 + slope**2
     candidates: list[tuple[Callable[[int, int], float], str]] = [
         (lambda fi, fo: 2.0 / (k * (fi + fo)), "that is Xavier's fan average 2 / (fan_in + fan_out). Kaiming keeps "
-                                               "the forward variance: Var[z] = fan_in Var[W] E[a^2], so only fan_in "
+                                               "the forward variance: Var[u] = fan_in Var[W] E[x^2], so only fan_in "
                                                "enters."),
-        (lambda fi, fo: 1.0 / (k * fi), "a factor 2 is missing: ReLU zeroes half of its inputs, E[relu(z)^2] = "
-                                        "Var[z] / 2, and the weights must make up for that half."),
+        (lambda fi, fo: 1.0 / (k * fi), "a factor 2 is missing: ReLU zeroes half of its inputs, E[relu(u)^2] = "
+                                        "Var[u] / 2, and the weights must make up for that half."),
         (lambda fi, fo: 2.0 / (k * fo), "you used fan_out. An nn.Linear weight has shape (fan_out, fan_in): its "
                                         "number of inputs is weight.shape[1]."),
         (lambda fi, fo: 4.0 / (k * fi), "the variance is twice too large, as if the 2 multiplied the standard "
@@ -130,12 +130,12 @@ def _kaiming_hint(observed: Sequence[tuple[float, int, int]], slope: float, tol:
     ]
     if slope > 0:
         candidates += [
-            (lambda fi, fo: 2.0 / fi, "right for ReLU, but negative_slope is ignored: a leaky ReLU keeps a^2 of "
-                                      "the negative half, E[phi(z)^2] = (1 + a^2) Var[z] / 2."),
-            (lambda fi, fo: 2.0 / ((1.0 + slope) * fi), "the leaky factor is 1 + a^2, not 1 + a: the negative half "
-                                                        "contributes E[(a z)^2] = a^2 E[z^2]."),
-            (lambda fi, fo: 2.0 / ((1.0 - slope**2) * fi), "the leaky factor is 1 + a^2 (the negative half adds "
-                                                           "variance), not 1 - a^2."),
+            (lambda fi, fo: 2.0 / fi, "right for ReLU, but negative_slope is ignored: a leaky ReLU keeps part of "
+                                      "the negative half, so E[phi(u)^2] is more than Var[u] / 2."),
+            (lambda fi, fo: 2.0 / ((1.0 + slope) * fi), "the slope enters squared: the negative half contributes "
+                                                        "E[(slope u)^2] = slope^2 E[u^2], not slope E[u^2]."),
+            (lambda fi, fo: 2.0 / ((1.0 - slope**2) * fi), "the negative half adds variance to the output, it does "
+                                                           "not remove any: the factor grows with the slope."),
         ]
 
     def misfit(formula: Callable[[int, int], float]) -> float:
@@ -144,8 +144,8 @@ def _kaiming_hint(observed: Sequence[tuple[float, int, int]], slope: float, tol:
     formula, hint = min(candidates, key=lambda c: misfit(c[0]))
     if misfit(formula) <= tol:
         return hint
-    return ("derive it: Var[z] = fan_in Var[W] E[phi(z_prev)^2] with E[phi(z)^2] = (1 + a^2) Var[z] / 2 "
-            "for a (leaky) ReLU, and ask for Var[z] to stay the same.")
+    return ("derive it: Var[u] = fan_in Var[W] E[phi(u_prev)^2]; work out E[phi(u)^2] for a symmetric u of "
+            "variance Var[u], and ask for Var[u] to stay the same from layer to layer.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -272,8 +272,8 @@ def check_clip_grad_norm(student_fn: Callable[..., Any]) -> CheckResult:
                                    "to max_norm). Only scale down: coef = min(1, max_norm / (norm + eps)).")
             return CheckResult(FAIL, title, msg, "coef = min(1, max_norm / (total + eps)) with total the 2-norm "
                                "of all gradients together; multiply every p.grad by it, in place.")
-        return CheckResult(PASS, title, "equal to torch.nn.utils.clip_grad_norm_ (float64) above and below the "
-                           "threshold, with tiny norms, with a parameter without gradient, and for norm_type = inf.")
+        return CheckResult(PASS, title, "equal to torch's clip_grad_norm_ above and below max_norm, tiny norms, "
+                           "a .grad None, norm_type inf.")
 
     return guard(title, body)
 
@@ -320,7 +320,7 @@ def check_init_fix(student_fn: Callable[[nn.Module], Any]) -> CheckResult:
                 return CheckResult(FAIL, title, f"linear layer {i} has a non-zero bias.",
                                    "set the biases to zero: PyTorch's default bias U(-1/sqrt(fan_in), "
                                    "1/sqrt(fan_in)) adds variance that the derivation does not count.")
-        return CheckResult(PASS, title, "every layer has Var[W] = 2 / fan_in (within 5 %), fresh draws and zero "
-                           "biases, on a network with fans 200, 400 and 50.")
+        return CheckResult(PASS, title, "Var[W] = 2 / fan_in (within 5 %), fresh draws, zero biases; "
+                           "fans 200, 400, 50.")
 
     return guard(title, body)

@@ -316,8 +316,8 @@ print(f"per-layer factor with ReLU: {n_var / 2:.3f}; over 29 layers: {(n_var / 2
 # - PyTorch's default gives $n_{\text{in}}\operatorname{Var}[W] = \tfrac13$, six times less than
 #   Kaiming's 2: a plain stack of default `nn.Linear` + ReLU layers shrinks the variance of its
 #   gradient by a factor 6 per layer (and that of its signal too, until the biases take over,
-#   section 4). It was never
-#   meant for 30-layer MLPs; models that go deep re-initialize or normalize.
+#   section 4). It is the "standard" start $U(-1/\sqrt{n}, 1/\sqrt{n})$ that Glorot & Bengio (2010)
+#   began from and replaced; models that go deep re-initialize or normalize.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. Measured, layer by layer
@@ -483,7 +483,8 @@ for name, init in SCHEMES.items():
 #
 # The same network (ReLU, 30 layers), the same optimizer (`torch.optim.SGD`, $\eta = 0.005$,
 # momentum $\beta = 0.9$), the same 100 mini-batches of 128 images, in float64; only the start
-# differs (PyTorch's default behaves as the other vanishing starts, and is left out to save time).
+# differs (PyTorch's default, whose gradient vanishes fastest in section 4, is left out to save
+# time).
 # `train_deep` records the loss of every mini-batch and the global gradient norm
 # $\lVert\tilde g_t\rVert$ of the mini-batch gradient (all parameters together); its optional `clip`
 # is for section 7. With momentum the update is $b_t = \beta b_{t-1} + \tilde g_t$,
@@ -659,8 +660,10 @@ fig
 # - Our clipper equals torch's to rounding, above and below the threshold.
 # - On the too-large start clipping fires at every step. It stops the blow-up (no overflow), and
 #   the loss falls by more than three orders of magnitude, but after 100 steps it is still above
-#   1000, hundreds of times the chance loss: each step moves the weights by at most $\eta\,\texttt{max\_norm}$, while the
-#   network would need the weights of every layer shrunk by a factor $\sqrt{2.9} \approx 1.7$.
+#   1000, hundreds of times the chance loss. A clipped step moves the weights by at most
+#   $\eta\,\texttt{max\_norm}/(1-\beta) = 0.25$ (the momentum buffer sums at most $1/(1-\beta)$ clipped
+#   gradients), while the network would need the weights of every layer shrunk by a factor
+#   $\sqrt{2.9} \approx 1.7$.
 #   Clipping caps the step; it does not repair the signal propagation.
 # - On the Kaiming start it fires in 11 of the 100 steps, where the gradient spikes, and the run
 #   learns as before: that is what clipping is for, a safety belt for the occasional spike.
@@ -877,7 +880,6 @@ check_init_fix(init_relu_net_fixed)
 # ## What's next
 #
 # Notebook 11, the capstone, trains a small character-level transformer with the modern recipe.
-# Two of its ingredients come from here: the residual stream and LayerNorm keep the signal of a
-# deep stack at a fixed scale, and gradient clipping by global norm guards every step. The
-# sharpness tools of notebooks 08 and 10 measure what warmup does to $\lambda_{\max}$ early in
-# training.
+# Three of its ingredients meet here: LayerNorm keeps its activations at a fixed scale (section
+# 8 did it with BatchNorm), gradient clipping by global norm guards every step (section 7), and
+# the sharpness $\lambda_{\max}$ is tracked against the stability limit $2/\eta$ (section 5).

@@ -72,9 +72,9 @@ F64 = torch.float64
 # ## 1. Depth multiplies
 #
 # Take a network of $D$ linear layers, $u^{(l)} = W^{(l)} x^{(l-1)} + b^{(l)}$ and
-# $x^{(l)} = \phi(u^{(l)})$ for $l = 1, \dots, D$: layer $l$ takes the input $x^{(l-1)}$ (the
+# $x^{(l)} = f(u^{(l)})$ for $l = 1, \dots, D$: layer $l$ takes the input $x^{(l-1)}$ (the
 # network's input is $x^{(0)} = x$), forms the pre-activation $u^{(l)}$ and applies an activation
-# $\phi$ (ReLU or tanh). Superscripts in parentheses number the layers. If every layer multiplies
+# $f$ (ReLU or tanh). Superscripts in parentheses number the layers. If every layer multiplies
 # the size of its signal by a factor $r$, layer $D$ sees $r^{D-1}$ times the size of layer 1; the
 # gradient flowing back is multiplied by its own factor per layer. A factor of 1 is the only one
 # that depth forgives:
@@ -145,14 +145,14 @@ print(f"{len(linear_layers(net))} linear layers, {n_params:,} parameters")
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Backward.** With $g^{(l)} = \partial\mathcal{L}/\partial u^{(l)}$, the gradient of the loss with
 # respect to layer $l$'s pre-activation, the chain rule gives
-# $g^{(l-1)}_j = \phi'(u^{(l-1)}_j)\sum_{i=1}^{n_{\text{out}}} W^{(l)}_{ij}\,g^{(l)}_i$: the
+# $g^{(l-1)}_j = f'(u^{(l-1)}_j)\sum_{i=1}^{n_{\text{out}}} W^{(l)}_{ij}\,g^{(l)}_i$: the
 # same kind of sum, now over the $n_{\text{out}}$ units the weight feeds. Treating $W^{(l)}$ as
 # independent of $g^{(l)}$,
 #
 # $$
 # \operatorname{Var}[g^{(l-1)}] = r_{\text{b}}\,\operatorname{Var}[g^{(l)}], \qquad
-# r_{\text{b}} = n_{\text{out}}\,\sigma_W^2\;\mathbb{E}[\phi'(u^{(l-1)})^2]
-# = n_{\text{out}}\sigma_W^2 \times \begin{cases}\tfrac12 & \text{ReLU } (\phi' = \mathbb{1}\{u > 0\})\\
+# r_{\text{b}} = n_{\text{out}}\,\sigma_W^2\;\mathbb{E}[f'(u^{(l-1)})^2]
+# = n_{\text{out}}\sigma_W^2 \times \begin{cases}\tfrac12 & \text{ReLU } (f' = \mathbb{1}\{u > 0\})\\
 # 1 & \text{tanh, small } \sigma^2\end{cases}
 # $$
 #
@@ -165,14 +165,14 @@ print(f"{len(linear_layers(net))} linear layers, {n_params:,} parameters")
 # the linear regime of tanh, the same two recursions hold with the expectations taken over the
 # distribution of $u$. A sum of many independent terms is close to Gaussian, so take
 # $u \sim \mathcal{N}(0, \sigma_{l-1}^2)$:
-# $\sigma_l^2 = n_{\text{in}}\sigma_W^2\,\mathbb{E}[\phi(u)^2]$ and
-# $r_{\text{b}} = n_{\text{out}}\sigma_W^2\,\mathbb{E}[\phi'(u)^2]$ at layer $l-1$ (the *mean-field*
+# $\sigma_l^2 = n_{\text{in}}\sigma_W^2\,\mathbb{E}[f(u)^2]$ and
+# $r_{\text{b}} = n_{\text{out}}\sigma_W^2\,\mathbb{E}[f'(u)^2]$ at layer $l-1$ (the *mean-field*
 # recursions of Poole et al. 2016 and Schoenholz et al. 2017). For ReLU they are exactly the
 # factors $\tfrac12$ above; for tanh they bend: the factor falls as $\sigma^2$ grows.
 # `course_utils.gaussian_expectation` computes $\mathbb{E}[f(u)]$ for $u \sim \mathcal{N}(0, \sigma^2)$
 # by numerical integration. A random bias of variance $\sigma_b^2$, independent of everything else,
 # adds $\sigma_b^2$ to $\sigma_l^2$; the backward recursion has no term in $b$ (for tanh it feels the
-# bias only through the $\sigma_l^2$ at which $\mathbb{E}[\phi'(u)^2]$ is taken).
+# bias only through the $\sigma_l^2$ at which $\mathbb{E}[f'(u)^2]$ is taken).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Keeping both factors at 1.** $r_{\text{f}} = 1$ wants $\sigma_W^2 = 1/n_{\text{in}}$ for tanh near 0
@@ -748,8 +748,8 @@ fig
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 1: Kaiming initialization for (leaky) ReLU
 #
-# A leaky ReLU is $\phi(u) = u$ for $u > 0$ and $\nu u$ for $u \le 0$, with a slope $\nu$ (PyTorch's
-# `negative_slope`; ReLU is $\nu = 0$). Derive $\mathbb{E}[\phi(u)^2]$ for a symmetric $u$ of variance
+# A leaky ReLU is $f(u) = u$ for $u > 0$ and $\nu u$ for $u \le 0$, with a slope $\nu$ (PyTorch's
+# `negative_slope`; ReLU is $\nu = 0$). Derive $\mathbb{E}[f(u)^2]$ for a symmetric $u$ of variance
 # $\sigma^2$, and from it the weight variance that keeps $\operatorname{Var}[u^{(l)}]$ constant in the
 # forward pass. Write
 # `my_kaiming_normal_(weight, negative_slope=0.0)` that fills an `nn.Linear` weight (shape
@@ -838,8 +838,8 @@ check_init_fix(init_relu_net_fixed)
 # ## Summary
 #
 # - At initialization each layer multiplies the variance of the signal by
-#   $r_{\text{f}} = n_{\text{in}}\sigma_W^2\,\mathbb{E}[\phi(u)^2]/\sigma^2$ and that of the gradient by
-#   $r_{\text{b}} = n_{\text{out}}\sigma_W^2\,\mathbb{E}[\phi'(u)^2]$: $\tfrac12 n\sigma_W^2$ for ReLU,
+#   $r_{\text{f}} = n_{\text{in}}\sigma_W^2\,\mathbb{E}[f(u)^2]/\sigma^2$ and that of the gradient by
+#   $r_{\text{b}} = n_{\text{out}}\sigma_W^2\,\mathbb{E}[f'(u)^2]$: $\tfrac12 n\sigma_W^2$ for ReLU,
 #   at most $n\sigma_W^2$ for tanh. Over 29 layers a factor 2 off becomes $2^{\pm29} \approx 10^{\pm9}$.
 # - Xavier ($2/(n_{\text{in}}+n_{\text{out}})$) is right for tanh and halves the signal at every
 #   ReLU layer; Kaiming ($2/n_{\text{in}}$) is right for ReLU. The measured factors of a

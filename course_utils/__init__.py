@@ -15,10 +15,12 @@ from .checks import *  # noqa: F403
 from .data import *  # noqa: F403
 from .figures_png import *  # noqa: F403
 from .hessian import *  # noqa: F403
+from .initialization import *  # noqa: F403
 from .landscapes import *  # noqa: F403
 from .lr_finder import *  # noqa: F403
 from .numerics import *  # noqa: F403
 from .optim import *  # noqa: F403
+from .optim_modern import *  # noqa: F403
 from .plotting import *  # noqa: F403
 from .schedules import *  # noqa: F403
 from .session import *  # noqa: F403
@@ -31,7 +33,7 @@ __version__ = "0.1.0"
 # by name: ``course_utils.hessian`` is the function `hessian`, which the star import binds over
 # the module of the same name
 MODULES = tuple(_importlib.import_module(f"{__name__}.{name}") for name in (
-    "averages", "checks", "data", "figures_png", "hessian", "landscapes", "lr_finder", "numerics",
-    "optim", "plotting", "schedules", "session", "training", "trajectory", "widgets",
+    "averages", "checks", "data", "figures_png", "hessian", "initialization", "landscapes", "lr_finder",
+    "numerics", "optim", "optim_modern", "plotting", "schedules", "session", "training", "trajectory", "widgets",
 ))
 __all__ = [name for module in MODULES for name in module.__all__]

@@ -35,7 +35,9 @@ REFERENCES = {
     torch.optim.AdamW: ours.AdamW,
 }
 CORES = {ref: implementation_of(ref) for ref in REFERENCES}  # the class each mutant turns a knob of
-ALL_MUTANTS = [(ref, m) for ref, ms in KNOWN_MISTAKES.items() for m in ms]
+# the classic references' mutants (the modern ones, registered by checks/modern_mistakes.py, need
+# their own problems and drivers: tests/test_checks_modern.py runs them through notebook 09's checks)
+ALL_MUTANTS = [(ref, m) for ref in REFERENCES for m in KNOWN_MISTAKES[ref]]
 
 
 def hint_of(mutant: type[Mutant]) -> str:
@@ -46,9 +48,9 @@ def hint_of(mutant: type[Mutant]) -> str:
 # The registry itself
 # --------------------------------------------------------------------------------------------
 def test_registry_is_well_formed():
-    assert set(KNOWN_MISTAKES) == set(DEFAULT_CONFIGS) == set(REFERENCES)
+    assert set(KNOWN_MISTAKES) == set(DEFAULT_CONFIGS) >= set(REFERENCES)  # and notebook 09's
     for ref, mutants in KNOWN_MISTAKES.items():
-        assert len(mutants) >= 5, ref
+        assert len(mutants) >= (5 if ref in REFERENCES else 3), ref
         hints = [m.hint for m in mutants]
         assert len(set(hints)) == len(hints), f"two {ref.__name__} mutants share a hint"
         for m in mutants:
@@ -65,7 +67,7 @@ def test_every_mistake_has_a_concept_hint_and_a_detailed_one(mutant):
         assert formula not in mutant.hint, (mutant.__name__, formula, mutant.hint)
 
 
-@pytest.mark.parametrize("ref", list(DEFAULT_CONFIGS), ids=lambda r: r.__name__)
+@pytest.mark.parametrize("ref", list(REFERENCES), ids=lambda r: r.__name__)
 def test_default_configs_keep_the_reference_finite(ref):
     """Every default configuration runs on torch's optimizer without blowing up, so a mismatch
     is always the student's."""
@@ -90,7 +92,7 @@ def test_each_update_rule_is_written_once():
     rule, and each mutant changes only the class attributes its Mistake declares."""
     for ref, mutants in KNOWN_MISTAKES.items():
         impl = implementation_of(ref)
-        assert impl is REFERENCES[ref], ref
+        assert impl is REFERENCES.get(ref, impl) and impl is not None, ref
         for m in mutants:
             assert m.__bases__ == (impl, Mutant), m.__name__
             assert m.knobs and all(getattr(m, k) == v != getattr(impl, k) for k, v in m.knobs.items())

@@ -160,8 +160,8 @@ for stream, grads in streams.items():
 # **The heavy ball.** Subtracting consecutive updates of the averaging form gives
 # $\theta_t - \theta_{t-1} = \beta(\theta_{t-1} - \theta_{t-2}) - \eta(1-\beta)\,g_t$: the new step is
 # the old step ("velocity") shrunk by the friction factor $\beta$, plus a push from the gradient.
-# This is Polyak's (1964) heavy-ball method, $\theta_{t} = \theta_{t-1} - \text{lr}\,\nabla\mathcal{L}(\theta_{t-1})
-# + \beta(\theta_{t-1} - \theta_{t-2})$, with step size $\text{lr} = \eta(1-\beta)$; it is a discretisation
+# This is Polyak's (1964) heavy-ball method,
+# $\theta_{t} = \theta_{t-1} - \text{lr}\,\nabla\mathcal{L}(\theta_{t-1}) + \beta(\theta_{t-1} - \theta_{t-2})$, with step size $\text{lr} = \eta(1-\beta)$; it is a discretisation
 # of a ball with mass moving under the force $-\nabla\mathcal{L}$ with friction.
 
 # %% [markdown] slideshow={"slide_type": "slide"}

@@ -164,7 +164,7 @@ print(f"cosine: eta at update t = {T} is {ours['cosine'][-1]:.5f}; eta_min = 0.0
 
 # %% slideshow={"slide_type": "skip"}
 t_axis = np.arange(1, T + 1)
-fig, axes = new_figure(3, 3, figsize=(9.5, 6.6), sharex=True)
+fig, axes = new_figure(3, 3, figsize=(9.5, 6.2), sharex=True)
 for i, (ax, name) in enumerate(zip(axes.flat, spec, strict=True)):
     ax.plot(t_axis, ours[name], color=PALETTE[i % 6], label="course_utils")
     ax.plot(t_axis[::4], theirs[name][::4], "o", color="black", markersize=2.5, label="torch")

@@ -15,6 +15,7 @@ from .checks import *  # noqa: F403
 from .data import *  # noqa: F403
 from .figures_png import *  # noqa: F403
 from .hessian import *  # noqa: F403
+from .initialization import *  # noqa: F403
 from .landscapes import *  # noqa: F403
 from .lr_finder import *  # noqa: F403
 from .numerics import *  # noqa: F403
@@ -32,7 +33,7 @@ __version__ = "0.1.0"
 # by name: ``course_utils.hessian`` is the function `hessian`, which the star import binds over
 # the module of the same name
 MODULES = tuple(_importlib.import_module(f"{__name__}.{name}") for name in (
-    "averages", "checks", "data", "figures_png", "hessian", "landscapes", "lr_finder", "numerics",
-    "optim", "optim_modern", "plotting", "schedules", "session", "training", "trajectory", "widgets",
+    "averages", "checks", "data", "figures_png", "hessian", "initialization", "landscapes", "lr_finder",
+    "numerics", "optim", "optim_modern", "plotting", "schedules", "session", "training", "trajectory", "widgets",
 ))
 __all__ = [name for module in MODULES for name in module.__all__]

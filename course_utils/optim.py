@@ -187,15 +187,15 @@ class GD(OptimizerBase):
 class SGD(OptimizerBase):
     """SGD with momentum, dampening, Nesterov and L2 weight decay, as ``torch.optim.SGD``.
 
-    g <- g + lambda * theta                              (weight decay)
-    b_1 = g;  b_t = mu * b_{t-1} + (1 - dampening) * g   (momentum buffer)
-    d = g + mu * b_t  (Nesterov)  or  d = b_t
-    theta <- theta - eta * d
+    g <- g + omega * theta                                 (weight decay)
+    b_1 = g;  b_t = beta * b_{t-1} + (1 - dampening) * g   (momentum buffer)
+    d = g + beta * b_t  (Nesterov)  or  d = b_t
+    theta <- theta - lr * d
 
-    Knobs (torch's rule first): ``sign`` (-1: theta + eta * d); ``buffer_rule`` ("zero_start":
-    b_1 = (1 - dampening) g, as if from b_0 = 0; "ewma": b_t = mu b_{t-1} + (1 - mu) g from
+    Knobs (torch's rule first): ``sign`` (-1: theta + lr * d); ``buffer_rule`` ("zero_start":
+    b_1 = (1 - dampening) g, as if from b_0 = 0; "ewma": b_t = beta b_{t-1} + (1 - beta) g from
     b_0 = 0; "dampening_swapped": g enters with weight dampening); ``nesterov_rule``
-    ("ignored": d = b_t); ``weight_decay_rule`` ("after_momentum": lambda * theta added to d).
+    ("ignored": d = b_t); ``weight_decay_rule`` ("after_momentum": omega * theta added to d).
     """
 
     hyperparameters = {
@@ -215,20 +215,20 @@ class SGD(OptimizerBase):
             raise ValueError("nesterov=True requires momentum > 0 and dampening = 0")
 
     def update_param(self, p, grad, state, group):
-        lr, mu, damp, wd = group["lr"], group["momentum"], group["dampening"], group["weight_decay"]
+        lr, beta, damp, wd = group["lr"], group["momentum"], group["dampening"], group["weight_decay"]
         if wd != 0 and self.weight_decay_rule == "l2":
             grad = grad.add(p, alpha=wd)
-        if mu != 0:
+        if beta != 0:
             if "momentum_buffer" not in state:
                 buf = state["momentum_buffer"] = grad.clone()  # b_1 = g_1: no dampening on the first step
                 if self.buffer_rule in ("zero_start", "ewma"):  # b_1 = c * g_1, from b_0 = 0
-                    buf.mul_(1 - mu if self.buffer_rule == "ewma" else 1 - damp)
+                    buf.mul_(1 - beta if self.buffer_rule == "ewma" else 1 - damp)
             else:
                 buf = state["momentum_buffer"]
-                weight = {"ewma": 1 - mu, "dampening_swapped": damp}.get(self.buffer_rule, 1 - damp)
-                buf.mul_(mu).add_(grad, alpha=weight)
+                weight = {"ewma": 1 - beta, "dampening_swapped": damp}.get(self.buffer_rule, 1 - damp)
+                buf.mul_(beta).add_(grad, alpha=weight)
             nesterov = group["nesterov"] and self.nesterov_rule == "torch"
-            grad = grad.add(buf, alpha=mu) if nesterov else buf
+            grad = grad.add(buf, alpha=beta) if nesterov else buf
         if wd != 0 and self.weight_decay_rule == "after_momentum":
             grad = grad.add(p, alpha=wd)
         p.add_(grad, alpha=-self.sign * lr)
@@ -245,7 +245,7 @@ class Adagrad(OptimizerBase):
     Knobs (torch's rule first): ``sign``; ``eps_rule`` ("inside_sqrt", "none") and
     ``take_sqrt`` (False: s_t + eps); ``accumulate`` ("mean": s_t / t, "after": the step uses
     s_{t-1}); ``lr_decay_offset`` (1: eta / (1 + t * lr_decay)); ``weight_decay_rule``
-    ("not_accumulated": the raw g is squared, "decoupled": theta * (1 - eta * lambda));
+    ("not_accumulated": the raw g is squared, "decoupled": theta * (1 - eta * omega));
     ``use_initial_accumulator`` (False: s_0 = 0).
     """
 
@@ -298,16 +298,16 @@ class RMSProp(OptimizerBase):
 
     g <- g + lambda * theta
     v_t = alpha * v_{t-1} + (1 - alpha) * g^2
-    centered:  gbar_t = alpha * gbar_{t-1} + (1 - alpha) * g;  denom = sqrt(v_t - gbar_t^2) + eps
+    centered:  m_t = alpha * m_{t-1} + (1 - alpha) * g;  denom = sqrt(v_t - m_t^2) + eps
     otherwise: denom = sqrt(v_t) + eps
-    momentum:  b_t = mu * b_{t-1} + g / denom;  theta <- theta - eta * b_t
+    momentum:  b_t = beta * b_{t-1} + g / denom;  theta <- theta - eta * b_t
     otherwise: theta <- theta - eta * g / denom
 
     Knobs (torch's rule first): ``sign``; ``eps_rule`` ("inside_sqrt", "none") and ``take_sqrt``;
     ``alpha_swapped`` (v_t = (1 - alpha) v_{t-1} + alpha g^2); ``bias_correction``
-    (v_t / (1 - alpha^t)); ``centered_rule`` ("ignored", "stale": gbar_{t-1}, "no_square":
-    v_t - gbar_t); ``momentum_rule`` ("ewma": (1 - mu) g / denom, "before_normalising":
-    b_t = mu b_{t-1} + g and theta <- theta - eta b_t / denom, "ignored");
+    (v_t / (1 - alpha^t)); ``centered_rule`` ("ignored", "stale": m_{t-1}, "no_square":
+    v_t - m_t); ``momentum_rule`` ("ewma": (1 - beta) g / denom, "before_normalising":
+    b_t = beta b_{t-1} + g and theta <- theta - eta b_t / denom, "ignored");
     ``weight_decay_rule`` ("decoupled").
     """
 
@@ -343,7 +343,7 @@ class RMSProp(OptimizerBase):
             state["momentum_buffer"] = torch.zeros_like(p)
 
     def update_param(self, p, grad, state, group):
-        alpha, wd, mu, v = group["alpha"], group["weight_decay"], group["momentum"], state["square_avg"]
+        alpha, wd, beta, v = group["alpha"], group["weight_decay"], group["momentum"], state["square_avg"]
         if wd != 0:
             if self.weight_decay_rule == "decoupled":
                 p.mul_(1 - group["lr"] * wd)
@@ -353,22 +353,22 @@ class RMSProp(OptimizerBase):
         v.mul_(a).addcmul_(grad, grad, value=1 - a)  # v = alpha * v + (1 - alpha) * g^2
         var = v / (1 - alpha ** state["step"]) if self.bias_correction and alpha < 1 else v
         if group["centered"] and self.centered_rule != "ignored":
-            gbar = state["grad_avg"]
-            gbar_used = gbar.clone() if self.centered_rule == "stale" else gbar
-            gbar.lerp_(grad, 1 - alpha)  # gbar = alpha * gbar + (1 - alpha) * g
-            if self.centered_rule == "no_square":  # a mistake: v - gbar
-                var = var - gbar_used
+            m = state["grad_avg"]
+            m_used = m.clone() if self.centered_rule == "stale" else m
+            m.lerp_(grad, 1 - alpha)  # m = alpha * m + (1 - alpha) * g
+            if self.centered_rule == "no_square":  # a mistake: v - m
+                var = var - m_used
             else:
-                var = var.addcmul(gbar_used, gbar_used, value=-1)  # v - gbar^2
+                var = var.addcmul(m_used, m_used, value=-1)  # v - m^2
         denom = _root_plus_eps(var, group["eps"], self.eps_rule, self.take_sqrt)  # sqrt(var) + eps
         lr = self.sign * group["lr"]
-        if mu > 0 and self.momentum_rule != "ignored":
+        if beta > 0 and self.momentum_rule != "ignored":
             buf = state["momentum_buffer"]
             if self.momentum_rule == "before_normalising":
-                buf.mul_(mu).add_(grad)
+                buf.mul_(beta).add_(grad)
                 p.addcdiv_(buf, denom, value=-lr)
             else:
-                buf.mul_(mu).addcdiv_(grad, denom, value=1 - mu if self.momentum_rule == "ewma" else 1)
+                buf.mul_(beta).addcdiv_(grad, denom, value=1 - beta if self.momentum_rule == "ewma" else 1)
                 p.add_(buf, alpha=-lr)
         else:
             p.addcdiv_(grad, denom, value=-lr)
@@ -384,8 +384,8 @@ class Adam(OptimizerBase):
     theta <- theta - eta / (1 - beta1^t) * m_t / (sqrt(v_t) / sqrt(1 - beta2^t) + eps)
 
     Knobs (torch's rule first): ``sign``; ``weight_decay_rule`` ("decoupled": theta <- theta *
-    (1 - eta * lambda) first, AdamW's rule; "decoupled_after": after the step; "decoupled_no_lr":
-    theta * (1 - lambda)); ``swap_betas``; ``correct_m`` and ``correct_v`` (False: no bias
+    (1 - eta * omega) first, AdamW's rule; "decoupled_after": after the step; "decoupled_no_lr":
+    theta * (1 - omega)); ``swap_betas``; ``correct_m`` and ``correct_v`` (False: no bias
     correction); ``t_offset`` (the corrections use t + t_offset); ``amsgrad_rule`` ("ignored",
     "corrected_max": the max of v_t / (1 - beta2^t)); ``eps_rule`` ("inside_sqrt":
     sqrt(v_hat + eps), "before_correction": sqrt(v_t) + eps with the correction moved into
@@ -472,7 +472,7 @@ class Adam(OptimizerBase):
 
 
 class AdamW(Adam):
-    """AdamW, as ``torch.optim.AdamW``: decoupled weight decay theta <- theta * (1 - eta * lambda),
+    """AdamW, as ``torch.optim.AdamW``: decoupled weight decay theta <- theta * (1 - eta * omega),
     applied before the Adam step and never seen by m or v (``weight_decay_rule = "decoupled"``)."""
 
     defaults_ = {**Adam.defaults_, "weight_decay": 1e-2}

@@ -131,8 +131,8 @@ class RAdam(_Unsupported, OptimizerBase):
     """RAdam, as ``torch.optim.RAdam`` (Liu et al. 2020):
 
     m_t, v_t as Adam's;  rho_inf = 2 / (1 - beta2) - 1;  rho_t = rho_inf - 2 t beta2^t / (1 - beta2^t)
-    rho_t > 5: theta <- theta - eta m_hat_t * sqrt(1 - beta2^t) / (sqrt(v_t) + eps) * r_t,
-               r_t = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t))
+    rho_t > 5: theta <- theta - eta m_hat_t * sqrt(1 - beta2^t) / (sqrt(v_t) + eps) * phi_t,
+               phi_t = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t))
     otherwise: theta <- theta - eta m_hat_t                   (the paper's threshold is 4, torch's 5)
     """
 
@@ -141,7 +141,7 @@ class RAdam(_Unsupported, OptimizerBase):
                  "decoupled_weight_decay": False, "foreach": None, "maximize": False, "capturable": False,
                  "differentiable": False}
     rho_threshold: ClassVar[float] = 5.0  # the paper writes 4
-    rectify: ClassVar[bool] = True  # False: r_t = 1 (plain Adam once rho_t > threshold)
+    rectify: ClassVar[bool] = True  # False: phi_t = 1 (plain Adam once rho_t > threshold)
     correct_m_early: ClassVar[bool] = True  # the early (un-adapted) step uses m_hat_t, not m_t
     rho_factor: ClassVar[float] = 2.0  # rho_t = rho_inf - rho_factor * t beta2^t / (1 - beta2^t)
 

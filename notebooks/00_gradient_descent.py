@@ -504,8 +504,9 @@ print(f"max |dL/dw1| = {float(W1.grad.abs().max()):.4f}")
 #   minimum's 0.0560, with $w_1$ still creeping along the flat floor of the valley.
 # - $\eta = 1.5$ **oscillates**: above the local limit $2/\lambda_{\max} = 1$, $w_0$ cannot settle
 #   at 0. It locks into a two-step cycle, $w_0 = \pm 0.567$, at loss 0.3193.
-# - $\eta = 3$ bounces irregularly between the walls of the valley. It does not diverge, because a
-#   step moves $w_0$ by at most $0.7698\,\eta$: far from the minimum the shape of the surface takes over.
+# - $\eta = 3$ bounces irregularly between the walls of the valley. It does not diverge: unlike a
+#   quadratic's, this gradient is bounded (a step moves $w_0$ by at most $0.7698\,\eta$), and below we
+#   find a band of $w_0$ values that GD never leaves once inside.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### $\eta = 1.5$: a two-step cycle that attracts
@@ -519,14 +520,14 @@ print(f"max |dL/dw1| = {float(W1.grad.abs().max()):.4f}")
 # %%
 def w0_map(w, eta):
     """One GD step in w0 on the pathological surface: w - eta * d/dw tanh^2(w)."""
-    t = torch.tanh(w)
-    return w - 2 * eta * t * (1 - t**2)
+    tanh_w = torch.tanh(w)
+    return w - 2 * eta * tanh_w * (1 - tanh_w**2)
 
 
 def w0_map_slope(w, eta):
     """f'(w) = 1 - eta * (tanh^2)''(w) = 1 - 2 eta (1 - tanh^2 w)(1 - 3 tanh^2 w)."""
-    t2 = torch.tanh(w) ** 2
-    return 1 - 2 * eta * (1 - t2) * (1 - 3 * t2)
+    tanh2 = torch.tanh(w) ** 2
+    return 1 - 2 * eta * (1 - tanh2) * (1 - 3 * tanh2)
 
 
 w0_15 = torch.as_tensor(path_runs[1.5].positions[:, 0])
@@ -595,6 +596,8 @@ print(f"Lyapunov exponent over 1000 orbits of 1000 steps: {lyapunov:.2f} per ste
       f"(gaps grow by e^{lyapunov:.2f} = {math.exp(lyapunov):.1f} per step)")
 print(f"steps for a gap of one unit in the last place (2^-52) to reach 1: about "
       f"{math.log(2**52) / round(lyapunov, 2):.0f}")
+print(f"decimals of the start that fix w0 at step 300 ({300 - entry} steps in the band): about "
+      f"{(300 - entry) * round(lyapunov, 2) / math.log(10):.0f}")
 print(f"for comparison, eta = 1.5 on its cycle: {math.log(float(w0_map_slope(a, 1.5) ** 2)) / 2:+.2f} per step")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -632,7 +635,7 @@ fig
 #
 # - Every floating-point operation rounds, at about $10^{-16}$ of the value. On the plateau
 #   ($f' \approx 1$) such errors stay small; in the band they grow by 2.2 per step, and after about
-#   46 steps the computed orbit has forgotten the last bits it started with.
+#   46 steps a last-bit error is as large as the band: the computed orbit shares nothing with the exact one.
 # - Another CPU, thread count or library build rounds differently: after step 300 its $w_0$ is
 #   another number in the band. That is why the $\eta = 3$ row prints no final $w_0$ or loss.
 # - What *is* reproducible: the band $B = 1.7014$, the exponent 0.78, the step 64 at which the run
@@ -640,9 +643,9 @@ fig
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # This is a lesson in itself. The chaos is in the mathematics, not in the computer: the exact
-# orbit from $(-4, 5)$ is just as sensitive to its starting point, and a computed orbit is the
-# exact orbit of a start perturbed by rounding at every step. Asking for "the" $w_0$ after 300
-# steps of a chaotic map is asking for the 50th decimal of the start. Report such a run by what
+# orbit from $(-4, 5)$ is just as sensitive to its starting point, and a computed orbit is an
+# exact orbit nudged by a rounding error at every step. Asking for "the" $w_0$ after 300 steps of
+# this map is asking for about the 80th decimal of the start (the Lyapunov cell above). Report such a run by what
 # does not depend on the last bits: whether it diverged and roughly when, the band it stays in,
 # statistics over many orbits or seeds. The same holds for training runs at learning rates far
 # past the stability limit, later in the course: compare them by statistics over seeds, never by
@@ -717,8 +720,8 @@ fig
 # distance to the minimum falls from $r_0$ to the tolerance $\text{tol}$ within
 # $\ln(r_0/\text{tol})/\ln(1/\rho)$ steps, and $\ln(1/\rho) \approx 2/\kappa$ for large $\kappa$:
 # the number of steps grows linearly with $\kappa$. We check this on quadratics with eigenvalues
-# $(1, \kappa)$, rotated by 30 degrees (GD does not care about the rotation: it only sees the
-# eigenvalues), from $(-1.5, -0.5)$, with $\text{tol} = 10^{-6}$ on $\|\theta_t - \theta^*\|$.
+# $(1, \kappa)$, rotated by 30 degrees (the rate $\rho$ depends on the eigenvalues only, not on the
+# directions of the axes), from $(-1.5, -0.5)$, with $\text{tol} = 10^{-6}$ on $\|\theta_t - \theta^*\|$.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Steps to $\text{tol} = 10^{-6}$ with $\eta^*$, eigenvalues $(1, \kappa)$ rotated by 30°
@@ -798,7 +801,7 @@ answer = 0.25
 
 # %%
 H_ex2 = torch.tensor([[5.0, 3.0], [3.0, 5.0]], dtype=torch.float64)
-check_critical_lr(answer, torch.linalg.eigvalsh(H_ex2).tolist())
+check_critical_lr(answer, torch.linalg.eigvalsh(H_ex2).tolist(), diagonal=H_ex2.diagonal().tolist())
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 3: spot the bug in a trajectory logger

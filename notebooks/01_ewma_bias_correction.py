@@ -148,12 +148,31 @@ for beta in betas:
           f"              {lag:6.2f}  {beta / (1 - beta):6.2f}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
+# ### The lag on a sine
+#
+# The sine of our series without its noise, over its second period ($t$ = 151 to 300, where the
+# signal peaks at $t = 187.5$): how late each average peaks, and its swing relative to the signal's.
+
+# %%
+second = slice(150, 300)  # t = 151, ..., 300
+peak = 150 + 150 / 4  # sin(2 pi t / 150) is largest at t = 187.5
+print(f"the signal peaks at t = {peak}")
+print("beta | peak delay (steps)  swing / signal's swing")
+for beta in betas:
+    smooth = ewma(signal, beta)[second]
+    delay = float(t[second][smooth.argmax()]) - peak
+    swing = float((smooth.max() - smooth.min()) / (signal[second].max() - signal[second].min()))
+    print(f"{beta:4} | {delay:18.1f}  {swing:22.3f}")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **What to notice**
 # - Larger $\beta$, smoother average: with $\beta = 0.98$ the noise is cut to about a tenth (0.089
 #   measured, 0.101 predicted), with $\beta = 0.5$ to a bit more than half (0.573 and 0.577). The
 #   measured values scatter around the theory: they come from a finite sample.
-# - The price is lag: with $\beta = 0.98$ the average trails by 49 steps, a third of the sine's
-#   period of 150 steps, which is why its curve is shifted to the right and flattened.
+# - The price is lag: with $\beta = 0.98$ the average trails a ramp by 49 steps, a third of the sine's
+#   period of 150 steps. On the sine it peaks 26.5 steps late with 0.434 of the swing: shifted to the
+#   right and flattened. The lag $\beta/(1-\beta)$ is exact on a ramp only; a swing that lasts not much
+#   longer than the memory is delayed less and damped more.
 # - Every curve starts near 0, far below the signal's level of about 2: the start-up bias of section 5.
 
 # %% [markdown] slideshow={"slide_type": "slide"}

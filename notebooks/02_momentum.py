@@ -53,6 +53,7 @@ from course_utils import (
     check_optimizer,
     draw_explorer,
     explorer_trajectories,
+    fmt_diff,
     new_figure,
     pathological,
     plot_contour,
@@ -211,7 +212,7 @@ for name, (land, point) in problems.items():
     ours = run_trajectory(land, HeavyBall, point, 60, lr=0.01, momentum=0.9)
     theirs = run_trajectory(land, torch.optim.SGD, point, 60, lr=0.01, momentum=0.9)
     diff = np.abs(ours.positions - theirs.positions).max()
-    print(f"{name:>12}: HeavyBall vs torch.optim.SGD over 60 steps, max |difference| = {diff:.1f}")
+    print(f"{name:>12}: HeavyBall vs torch.optim.SGD over 60 steps, max |difference| {fmt_diff(diff)}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The averaging form is `torch.optim.SGD(lr=η(1-β), momentum=β)`
@@ -235,8 +236,8 @@ for beta in (0.5, 0.9, 0.99):
 # the first step on: with $\tau = 0$ PyTorch's $b_1 = g_1$ *is* the recursion started at $b_0 = 0$.
 
 # %% [markdown] slideshow={"slide_type": "skip"}
-# (They differ only by the order of floating-point operations, so the match is to about
-# $10^{-16}$, not bit for bit.) Section 1's "buffer form" row used the same $\eta$ for both forms,
+# (They differ only by the order of floating-point operations, so they match to rounding error,
+# below the $10^{-12}$ that the table checks, not bit for bit.) Section 1's "buffer form" row used the same $\eta$ for both forms,
 # which is why it ran ten times faster: the fair comparison rescales the learning rate.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -263,8 +264,9 @@ for beta in (0.5, 0.9, 0.99):
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **What to notice**
 # - With `dampening=β` the first step is exactly $1/(1-\beta)$ times too long (2, 10 and 100), and the
-#   paths end up far apart: in the ravine by up to 0.6798, 3.1444 and 12.3509 for $\beta$ = 0.5, 0.9
-#   and 0.99. A single kick at $t = 1$, but the ball carries it: the extra velocity decays only like $\beta^t$.
+#   paths drift far apart: in the ravine the largest gap over the 60 steps is 0.6798, 3.1444 and 12.3509
+#   for $\beta$ = 0.5, 0.9 and 0.99. A single kick at $t = 1$, but the ball carries it: the gap between
+#   the two paths obeys the momentum recursion itself, so it fades no faster than the runs converge.
 # - The dampened buffer equals the averaging form started at $m_1 = g_1$, to rounding error.
 
 # %% [markdown] slideshow={"slide_type": "skip"}
@@ -410,13 +412,13 @@ for name, (land, point) in problems.items():
 # Both momentum methods need $\sim\sqrt\kappa$ steps where GD needs $\sim\kappa$.
 #
 # We take the ravine quadratic with eigenvalues $(1, \kappa)$ rotated by 30°, start at $(-1.5, 1)$
-# (as in notebook 00) and count the steps until $\|\theta_t - \theta^*\| < \text{tol} = 10^{-6}$, with
+# and count the steps until $\|\theta_t - \theta^*\| < \text{tol} = 10^{-6}$, with
 # `torch.optim.SGD` for all three. The gradient of $\tfrac12\theta^\top H\theta$ is $H\theta$, so we set
 # `theta.grad` directly: thousands of GD steps then take well under a second.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # **Nesterov's rate on a quadratic.** Along an eigenvector with eigenvalue $\lambda$, the error of
-# Nesterov's method obeys $e_{t+1} = (1+\beta)(1-\text{lr}\,\lambda)e_t - \beta(1-\text{lr}\,\lambda)e_{t-1}$,
+# Nesterov's method obeys $e_t = (1+\beta)(1-\text{lr}\,\lambda)e_{t-1} - \beta(1-\text{lr}\,\lambda)e_{t-2}$,
 # with characteristic roots $z^2 - (1+\beta)(1-\lambda/L)\, z + \beta(1-\lambda/L) = 0$ (at $\text{lr} = 1/L$).
 # At $\lambda = \mu$ and $\beta = (\sqrt\kappa-1)/(\sqrt\kappa+1)$, the discriminant
 # $(1+\beta)^2(1-1/\kappa)^2 - 4\beta(1-1/\kappa)$ is exactly 0, and the double root is
@@ -683,9 +685,9 @@ draw_explorer(pathological, [plateau_runs[i] for i in (0, 1, 3)], colors=[PALETT
 #   while GD is still 0.3572 away after 300 steps.
 # - Nesterov leaves first (37 steps) but never settles: at the minimum $\text{lr}\cdot\lambda_{\max} = 2$ is
 #   above its stability limit 1.3571 (section 6), so it keeps bouncing (final loss 0.3094).
-# - The averaging form at the same $\eta = 1$ leaves *later* than GD (226 steps): GD's terminal speed
-#   plus the EWMA's slow start. Momentum "accelerates" on a plateau only through PyTorch's effective
-#   learning rate $\text{lr}/(1-\beta)$.
+# - The averaging form at the same $\eta = 1$ leaves *later* than GD (226 steps): on a steady slope its
+#   steps only approach GD's (section 1), and they start ten times smaller (the EWMA's start-up bias).
+#   Momentum "accelerates" on a plateau only through PyTorch's effective learning rate $\text{lr}/(1-\beta)$.
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # A learning rate that suits the heavy ball can be too large for Nesterov. The averaging form does
@@ -699,7 +701,8 @@ draw_explorer(pathological, [plateau_runs[i] for i in (0, 1, 3)], colors=[PALETT
 # roots of $z^2 - (1+\beta-\text{lr}\,\lambda)\,z + \beta = 0$, and on a quadratic with eigenvalues in
 # $[\mu, L]$ the worst are the two ends (Goh, 2017). The map has three landmarks:
 # - **critical damping** for $\lambda$: a double root, $\beta = (1 - \sqrt{\text{lr}\,\lambda})^2$; above it
-#   the roots are complex with modulus $\sqrt\beta$ (the ball oscillates), below they are real;
+#   the roots are complex with modulus $\sqrt\beta$ (the ball oscillates), below they are real (and
+#   negative when $\text{lr}\,\lambda > 1$: the error then flips sign at every step);
 # - the **optimum** $\text{lr}^* = 4/(\sqrt L + \sqrt\mu)^2$, $\beta^* = \big(\frac{\sqrt\kappa-1}{\sqrt\kappa+1}\big)^2$: critical
 #   for $\mu$ and for $L$ at once, rate $\rho^* = \sqrt{\beta^*}$;
 # - the **stability limit** $\text{lr}\cdot L < 2(1+\beta)$ (a root at $-1$).
@@ -796,8 +799,9 @@ rate_map_figure()
 # - The best rate, $\rho^* = 0.7522$, sits where the two critical-damping curves cross; the grid's best,
 #   0.7538, is next to it. GD's best is 0.9608: momentum's best rate is far better.
 # - Measured and theoretical rates agree within 0.0003 at the five settings with distinct roots;
-#   at the optimum the measured rate is 1.0046 times the theory, exactly $(400/100)^{1/300}$: the
-#   double roots' $t\,z^t$, the same term that added steps in section 4.
+#   at the optimum the measured rate is 1.0046 times the theory: the double roots' $(1 + \xi t)\,z^t$,
+#   the term that added steps in section 4, grows the envelope by about $400/100$ between the two
+#   windows, a factor $(400/100)^{1/300} = 1.0046$ per step.
 # - Above both critical curves the ball oscillates and the rate is $\sqrt\beta$, whatever the learning
 #   rate: too much momentum cannot be repaired by the learning rate. Past the black line it diverges.
 
@@ -961,8 +965,8 @@ check_momentum_quiz(answer)
 #
 # Section 2 showed that the averaging form with $\eta$ and $\beta$ is a `torch.optim.SGD` run. Give
 # the keyword arguments of `torch.optim.SGD` that reproduce the averaging form with $\eta = 0.1$,
-# $\beta = 0.9$ (started at $m_0 = 0$) at **every** step, as a dict `torch_config`. Seed 004's
-# "nonstandard parameterization" and `dampening` both look tempting.
+# $\beta = 0.9$ (started at $m_0 = 0$) at **every** step, as a dict `torch_config`. (Seed 004 calls
+# the averaging form the "nonstandard parameterization"; a literal translation with `dampening` is tempting.)
 
 # %% tags=["solution"]
 torch_config = {"lr": 0.01, "momentum": 0.9}
@@ -984,7 +988,7 @@ check_ema_torch_config(torch_config, eta=0.1, beta=0.9)
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # In more detail: at $\kappa = 1000$, 7203 steps for GD against 329 (heavy ball) and 511 (Nesterov),
-# each reproduced exactly by the double-root model. The lr-inside-the-buffer form of Sutskever et al.
+# both momentum counts reproduced exactly by the double-root model. The lr-inside-the-buffer form of Sutskever et al.
 # (and seed 004) matches PyTorch only at a constant learning rate. PyTorch's Nesterov update
 # $\theta'_t = \theta'_{t-1} - \text{lr}(g_t + \beta b_t)$ is the look-ahead method written for the
 # look-ahead point $\theta'_t = \theta_t - \beta\Delta_t$. On the $\kappa = 50$ ravine the heavy ball's best rate is

@@ -28,8 +28,8 @@
 #   high dimension.
 # - Compute Hessian-vector products and build power iteration, Hutchinson's trace estimator and
 #   stochastic Lanczos quadrature on them.
-# - Tell a catapult (one too-large step) from the edge of stability (full-batch GD holding
-#   $\lambda_{\max}$ at $2/\eta$).
+# - Tell a catapult (a learning rate too large from the start: the loss spikes, then GD lands
+#   somewhere flatter) from the edge of stability (full-batch GD holding $\lambda_{\max}$ at $2/\eta$).
 # - Say which rescalings GD, Adam and Newton are invariant to, why Newton is attracted to
 #   saddles, and how long GD takes to escape one.
 #
@@ -132,7 +132,8 @@ def fmt_point(p, digits=4):
 # classify all of them, and the saddle $w_0^2 - w_1^2$ and the monkey saddle
 # $w_0^3 - 3w_0w_1^2$, with $\text{tol} = 10^{-6}$ (the nonzero eigenvalues here are at least 2). The
 # gradient norm at a listed point is printed as "< 1e-12" when it is zero up to rounding: its exact
-# size there (0 or 2.5e-14) depends on the last bits of the arithmetic.
+# size there (0 or 2.5e-14) depends on the last bits of the arithmetic. Eight of Himmelblau's points
+# are irrational and listed to 4 decimals, so $|g|$ there is about $10^{-5}$, the size of that rounding.
 
 # %% slideshow={"slide_type": "skip"}
 def gradient_and_hessian(landscape, point):
@@ -166,7 +167,7 @@ for w0 in (-0.1, 0.1):
 # ### The quadratic model
 #
 # Away from a critical point the gradient term joins in:
-# $q(\theta + \delta) = \mathcal{L}(\theta) + g^\top\delta + \tfrac12\delta^\top H\delta$. The table
+# $\mathcal{Q}(\theta + \delta) = \mathcal{L}(\theta) + g^\top\delta + \tfrac12\delta^\top H\delta$. The table
 # measures how the model's error grows with the distance $r = \|\delta\|$ around a saddle and a
 # minimum of Himmelblau's function (two significant digits, and the ratio for each doubling of $r$).
 
@@ -212,7 +213,7 @@ for ax, cp, title in ((axes[0], sp, "near a saddle"), (axes[1], mn, "near a mini
     ax.plot(cp.x, cp.y, "X" if cp.kind == "saddle" else "*", color="#F0E442", markersize=13,
             markeredgecolor="black", label=f"{cp.kind} ({cp.x:.2f}, {cp.y:.2f})")
     ax.plot([], [], "-", color=PALETTE[0], label="Himmelblau $\\mathcal{L}$")
-    ax.plot([], [], "--", color=PALETTE[1], label="quadratic model $q$")
+    ax.plot([], [], "--", color=PALETTE[1], label="quadratic model $\\mathcal{Q}$")
     ax.set(title=f"Himmelblau {title}", xlabel="$w_0$", ylabel="$w_1$")
     ax.grid(False)
     ax.legend(loc="lower left")
@@ -246,7 +247,7 @@ gen = torch.Generator().manual_seed(0)
 samples = 20_000
 dims = [1, 2, 3, 4, 5, 6]
 frac_min, frac_saddle = [], []
-print(f"{'d':>2} {'P(minimum)':>11} {'P(maximum)':>11} {'P(saddle)':>10} {'-ln P(min) / d^2':>17}")
+print(f"{'d':>2} {'minima':>7} {'P(minimum)':>11} {'P(maximum)':>11} {'P(saddle)':>10} {'-ln P(min) / d^2':>17}")
 for d in dims:
     A = torch.randn(samples, d, d, generator=gen, dtype=F64)
     lam = torch.linalg.eigvalsh((A + A.transpose(1, 2)) / math.sqrt(2 * d))
@@ -254,7 +255,7 @@ for d in dims:
     frac_min.append(n_min / samples)
     frac_saddle.append((samples - n_min - n_max) / samples)
     rate = f"{-math.log(n_min / samples) / d**2:17.3f}" if n_min else f"{'(none seen)':>17}"
-    print(f"{d:2d} {n_min / samples:11.5f} {n_max / samples:11.5f} {frac_saddle[-1]:10.5f} {rate}")
+    print(f"{d:2d} {n_min:7d} {n_min / samples:11.5f} {n_max / samples:11.5f} {frac_saddle[-1]:10.5f} {rate}")
 
 # %% slideshow={"slide_type": "skip"}
 fig, (ax0, ax1) = new_figure(1, 2, figsize=(9.5, 4.0))
@@ -276,8 +277,9 @@ fig
 # **What to notice**
 # - At $d = 4$ more than 99% of the samples are saddles; at $d = 6$ none of the 20,000 is a
 #   minimum.
-# - $-\ln P / d^2$ settles near 0.4 from $d = 3$ on: $P(\text{minimum})$ falls like
-#   $e^{-\text{const}\cdot d^2}$, on its way to the large-$d$ constant $\ln 3/4 \approx 0.27$.
+# - $-\ln P / d^2$ falls from 0.710 at $d = 1$ to about 0.4 at $d = 3$ and 4 ($d = 5$ rests on a
+#   single minimum among 20,000): $P(\text{minimum})$ falls like $e^{-\text{const}\cdot d^2}$, with a
+#   constant still well above the large-$d$ limit $\ln 3/4 \approx 0.27$ at these small $d$.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # A network's Hessian is not a GOE matrix (section 5 shows its very different spectrum). Dauphin
@@ -409,7 +411,7 @@ for i in range(3):
 print(f"{res.matvecs} products in all, against {d_small} for the full H")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# ### The sharpness of a network that we could not store
+# ### The sharpness of a larger network, from products alone
 #
 # A ReLU MLP with 32 hidden units (2,410 parameters), float64: $\lambda_{\max}$ of the full-batch
 # training loss at initialisation, then after 3 epochs of Adam (`benchmarks/hessian_bench.py` times
@@ -467,7 +469,8 @@ print(f"training loss {float(mlp_loss().detach()):.4f}, val. accuracy {hist_mlp.
 # tolerance $10^{-12}\lambda_{\max}$: some eigenvalues are exactly zero for structural reasons, and
 # eigvalsh returns them as $\pm 10^{-17}$ or so, with a sign that depends on the last bits of the
 # arithmetic. The smallest nonzero one in magnitude is 19 times above the tolerance, and the
-# rounding errors are $10^5$ times below it, so the counts are the same on every machine.
+# largest of those counted as zero is more than 1000 times below it (both printed), so the counts
+# are the same on every machine.
 
 # %% slideshow={"slide_type": "subslide"}
 lam_max_small = float(exact[-1])
@@ -479,8 +482,10 @@ print(f"exact spectrum: d = {d_small}, lambda in [{exact[0]:.4f}, {exact[-1]:.4f
       f"{bulk:.1%} have |lambda| < 1% of lambda_max")
 print(f"with tol = 1e-12 lambda_max: {n_neg} negative, {n_zero} zero, "
       f"{d_small - n_neg - n_zero} positive")
-print(f"the smallest nonzero |lambda| is {smallest_nonzero:.1e} lambda_max; "
-      f"{int((X_tr.abs().sum(0) == 0).sum())} input pixels are 0 in every training image")
+largest_zero = float(exact.abs()[exact.abs() <= tol_zero].max()) / lam_max_small
+print(f"|lambda| / lambda_max: the smallest nonzero {smallest_nonzero:.1e}; every one counted as zero "
+      f"< 1e-15: {largest_zero < 1e-15}")
+print(f"{int((X_tr.abs().sum(0) == 0).sum())} input pixels are 0 in every training image")
 print(f"the top 8: {np.round(exact[-8:].flip(0).numpy(), 3)}; "
       f"{int((exact > 0.5).sum())} are above 0.5")
 
@@ -517,8 +522,9 @@ fig
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **What to notice**
-# - A narrow **bulk** around zero (84.8% of the eigenvalues within 1% of $\lambda_{\max}$) and a few
-#   **outliers** (8 above 0.5), as Papyan (2019) found and traced to the class structure.
+# - A narrow **bulk** around zero (84.8% of the eigenvalues have $|\lambda| < 0.01\,\lambda_{\max}$)
+#   and a few **outliers** (8 above 0.5), as Sagun et al. (2017) observed; Papyan (2019) traced the
+#   outliers to the class structure.
 # - 41 eigenvalues are exactly zero: $4 \times 8$ weights from the 4 always-blank pixels, plus 9
 #   directions the softmax ignores (adding one number to all 10 logits). 69 are negative: after 4
 #   epochs the point is not a minimum.
@@ -669,7 +675,9 @@ fig
 # both $2/\eta$). $\lambda_{\max}$ is measured every 25 steps by 10 Lanczos steps. At the edge the
 # top eigenvalues crowd together (the table checks $\lambda_2 > 0.95\,\lambda_{\max}$ at the end of
 # each run): power iteration, whose error shrinks like $|\lambda_2/\lambda_1|^k$, would need hundreds
-# of products there.
+# of products there. Ten Lanczos steps do much better, but with so small a gap they can still read
+# $\lambda_{\max}$ a little low (against 60 steps along the $\eta = 0.18$ run: a few tenths of a
+# percent low at most points, a few percent at one), so if anything the ratios printed below are low.
 #
 # What is robust: the phase before the edge is smooth, so the steps at which $\lambda_{\max}$
 # reaches $0.9 \times 2/\eta$ and $2/\eta$ (on the 25-step grid) and the loss at that point are the
@@ -767,7 +775,7 @@ fig
 # ## 8. Newton's method
 #
 # Newton's method minimises the quadratic model: setting the gradient of
-# $q(\theta_{t-1} + \delta) = \mathcal{L} + g_t^\top\delta + \tfrac12\delta^\top H_t\delta$ to zero gives
+# $\mathcal{Q}(\theta_{t-1} + \delta) = \mathcal{L} + g_t^\top\delta + \tfrac12\delta^\top H_t\delta$ to zero gives
 #
 # $$
 # \theta_t = \theta_{t-1} - H_t^{-1} g_t , \qquad H_t = \nabla^2\mathcal{L}(\theta_{t-1}).
@@ -1071,7 +1079,8 @@ fig
 # \Delta g_t = g_{t+1} - g_t \approx H\, \Delta\theta_t , \qquad \Delta\theta_t = \theta_t - \theta_{t-1} ,
 # $$
 #
-# (seed 004's "finite difference as an approximation of $H\Delta\Phi$"). **L-BFGS** keeps the last
+# (so $g_{t+1} = \nabla\mathcal{L}(\theta_t)$, and $\Delta\theta_t$ is the change of $\theta$, the
+# course's step $\Delta_t$ with the opposite sign; seed 004's "finite difference as an approximation of $H\Delta\Phi$"). **L-BFGS** keeps the last
 # few pairs $(\Delta\theta, \Delta g)$ and applies its $H^{-1}$ estimate to $g$ with two loops over them,
 # in $O(d)$ per pair; a line search (strong Wolfe conditions) picks the step (Nocedal and Wright
 # 2006, chapters 6 and 7).
@@ -1205,7 +1214,7 @@ check_critical_point_kinds(kinds)
 # Without double backpropagation, $Hv$ is the derivative of the gradient along $v$ and can be
 # approximated from gradients alone, as L-BFGS does with its $\Delta g_t$. Write
 # `fd_hvp(grad_fn, theta, v, eps)` that returns an approximation of $Hv$ with an error of order
-# $\epsilon^2$, calling only `grad_fn(theta)` (the flat gradient at a flat parameter vector). The
+# `eps`$^2$, calling only `grad_fn(theta)` (the flat gradient at a flat parameter vector). The
 # check compares it with the exact Hessian of a small network times $v$, for a unit and a non-unit
 # $v$, with `eps = 1e-4`.
 
@@ -1260,6 +1269,8 @@ check_fd_hvp(fd_hvp)
 #   eigenvalue density", ICML 2019.
 # - V. Papyan, "Measurements of three-level hierarchical structure in the outliers in the spectrum
 #   of deepnet Hessians", ICML 2019.
+# - L. Sagun, U. Evci, V. U. Guney, Y. Dauphin, L. Bottou, "Empirical analysis of the Hessian of
+#   over-parametrized neural networks", arXiv:1706.04454, 2017.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # - A. Lewkowycz, Y. Bahri, E. Dyer, J. Sohl-Dickstein, G. Gur-Ari, "The large learning rate phase

@@ -230,11 +230,11 @@ fig
 # EWMA with a simple moving average of length $\rho^{\text{SMA}}_t = \rho_\infty - \frac{2t\beta_2^t}{1-\beta_2^t}$,
 # $\rho_\infty = \frac{2}{1-\beta_2} - 1$; the variance of $1/\sqrt{\hat v_t}$ is infinite for
 # $\rho^{\text{SMA}}_t \le 4$, and beyond that RAdam multiplies the adaptive step by
-# $r_t = \sqrt{\frac{(\rho^{\text{SMA}}_t-4)(\rho^{\text{SMA}}_t-2)\,\rho_\infty}{(\rho_\infty-4)(\rho_\infty-2)\,\rho^{\text{SMA}}_t}}$,
+# $\phi_t = \sqrt{\frac{(\rho^{\text{SMA}}_t-4)(\rho^{\text{SMA}}_t-2)\,\rho_\infty}{(\rho_\infty-4)(\rho_\infty-2)\,\rho^{\text{SMA}}_t}}$,
 # which makes its variance that of $t \to \infty$:
 #
 # $$
-# \theta_t = \theta_{t-1} - \eta\, \hat m_t \cdot \begin{cases} r_t\, \dfrac{\sqrt{1-\beta_2^t}}{\sqrt{v_t}+\epsilon} & \rho^{\text{SMA}}_t > 5 \\ 1 & \text{otherwise (momentum SGD)} \end{cases}
+# \theta_t = \theta_{t-1} - \eta\, \hat m_t \cdot \begin{cases} \phi_t\, \dfrac{\sqrt{1-\beta_2^t}}{\sqrt{v_t}+\epsilon} & \rho^{\text{SMA}}_t > 5 \\ 1 & \text{otherwise (momentum SGD)} \end{cases}
 # $$
 
 # %% [markdown] slideshow={"slide_type": "skip"}
@@ -247,7 +247,7 @@ fig
 
 # %% slideshow={"slide_type": "subslide"}
 class SimpleRAdam(OptimizerBase):
-    """RAdam as torch.optim.RAdam: momentum SGD until rho_t > 5, then Adam scaled by r_t."""
+    """RAdam as torch.optim.RAdam: momentum SGD until rho_t > 5, then Adam scaled by phi_t."""
 
     hyperparameters = {"lr": NON_NEGATIVE, "betas": UNIT, "eps": NON_NEGATIVE}
     defaults_ = {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8}
@@ -311,7 +311,7 @@ for t in range(1, 201):
 
 # %% slideshow={"slide_type": "subslide"}
 print(f"{'':>13} {'Adam adaptive lr':>25}   {'RMS step / lr on pure noise':>29}")
-print(f"{'t':>4} {'rho_SMA':>8} {'1%':>7} {'median':>8} {'99%':>8}   {'Adam':>7} {'+warmup':>8} {'RAdam':>7} {'r_t':>7}")
+print(f"{'t':>4} {'rho_SMA':>8} {'1%':>7} {'median':>8} {'99%':>8}   {'Adam':>7} {'+warmup':>8} {'RAdam':>7} {'phi_t':>7}")
 print("\n".join(table))
 rho5 = rho_inf - 2 * 5 * beta2**5 / (1 - beta2**5)
 r5 = math.sqrt((rho5 - 4) * (rho5 - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho5))
@@ -340,8 +340,8 @@ fig
 #   settling at 0.229 $\eta$, the pure-noise value of section 6. The first steps are the largest and the
 #   least informed.
 # - A linear warmup multiplies them by $t/2000$. RAdam takes plain momentum steps up to $t = 5$ (their
-#   size is the gradient's own, here 1), then adaptive steps scaled by $r_t$: 0.011 $\eta$ at $t = 6$,
-#   0.070 $\eta$ at $t = 200$. Both buy small steps while $\hat v_t$ is unreliable; 07 drew $r_t$ against
+#   size is the gradient's own, here 1), then adaptive steps scaled by $\phi_t$: 0.011 $\eta$ at $t = 6$,
+#   0.070 $\eta$ at $t = 200$. Both buy small steps while $\hat v_t$ is unreliable; 07 drew $\phi_t$ against
 #   the linear warmup, and section 8 shows what the rectification costs and buys in training.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -1012,7 +1012,7 @@ for label, curves in rows.items():
 #   Such differences grow during training: on another CPU Muon's final losses differ in the second
 #   digit, and which of 0.1 and 0.3 is best is not reproducible.
 # - RAdam wants the largest lr of the Adam family (0.1): its first five steps are momentum steps and
-#   its adaptive steps are scaled down by $r_t$ (0.3066 even at $t = 200$). That is what the
+#   its adaptive steps are scaled down by $\phi_t$ (0.3066 even at $t = 200$). That is what the
 #   rectification buys, as a warmup would: at lr 0.1 RAdam ends at 0.18 where AdamW + cosine ends at
 #   0.39. It is not a better optimum: RAdam's best (0.18) is worse than AdamW's (0.13) at this budget. Adafactor wants relative steps of 0.3, thirty times its
 #   default: the default is made for runs of $10^5$ steps. Lion's best lr (0.01) is three times
@@ -1117,7 +1117,7 @@ check_value(
 # - **NAdam** is Adam with Nesterov's look-ahead ($\beta_1 m_t$ in place of $\beta_1 m_{t-1}$); torch adds a
 #   slow momentum schedule that starts at $\beta_1/2$, which changes more than the look-ahead does.
 # - **RAdam** takes momentum steps until $\rho^{\text{SMA}}_t > 5$ (torch; the paper says 4), then scales the
-#   adaptive step by $r_t$: a warmup computed from $\beta_2$.
+#   adaptive step by $\phi_t$: a warmup computed from $\beta_2$.
 # - **Adafactor** stores $n + m$ numbers for an $n \times m$ matrix (0.0029 per weight on a GPT-2 layer,
 #   against AdamW's 2.0000) and steps relative to the weights' RMS.
 # - **Muon** orthogonalizes the momentum of 2-D weight matrices with five bfloat16 Newton-Schulz

@@ -36,10 +36,47 @@ def test_check_critical_lr():
     assert "steepest" in check_critical_lr(2.0, (1.0, 10.0)).hint
 
 
+def test_check_critical_lr_names_the_mistake_not_the_formula():
+    eig, diag = (2.0, 8.0), (5.0, 5.0)  # notebook 00's exercise: H = [[5, 3], [3, 5]]
+    wrong = {0.2: "best fixed learning rate", 0.4: "diagonal entries", 4.0: "upside down",
+             0.5: "(1/2) w^T H w"}
+    for answer, words in wrong.items():
+        result = check_critical_lr(answer, eig, diagonal=diag)
+        assert result.status == "FAIL" and words in result.hint, (answer, result.hint)
+    for answer in (0.2, 0.4, 0.5, 1.0, 0.125):
+        result = check_critical_lr(answer, eig, diagonal=diag)
+        assert "2 / lambda_max" not in result.title + result.message + result.hint
+    assert check_critical_lr(0.4, eig).hint.startswith("GD multiplies")  # no diagonal given
+
+
 def test_check_bias_steps():
     assert check_bias_steps(44, 0.9, 0.01).passed  # 0.9^44 = 0.0097, 0.9^43 = 0.0108
     assert "one step short" in check_bias_steps(43, 0.9, 0.01).hint
     assert "effective window" in check_bias_steps(10, 0.9, 0.01).hint
+
+
+def test_check_bias_steps_wants_a_whole_step_and_names_the_window_estimate():
+    not_a_step = check_bias_steps(43.7, 0.9, 0.01)  # ln(0.01)/ln(0.9) = 43.7: not yet a step
+    assert not_a_step.status == "FAIL" and "whole" in not_a_step.hint
+    assert "44" not in not_a_step.message + not_a_step.hint
+    assert "window estimate" in check_bias_steps(46, 0.9, 0.01).hint  # 10 ln(100) = 46.05
+    assert check_bias_steps(44.0, 0.9, 0.01).passed
+
+
+def test_float32_answers_are_right_to_float32_precision():
+    def weights32(t, beta):  # torch.arange gives int64, and beta ** int64 is float32
+        k = torch.arange(1, t + 1)
+        return (1 - beta) * beta ** (t - k)
+
+    assert weights32(5, 0.5).dtype == torch.float32
+    assert check_ewma_weights(weights32).passed
+    assert "reversed" in check_ewma_weights(lambda t, b: weights32(t, b).flip(0)).hint
+
+    def ewma32(x, beta, corrected):
+        return ewma(x, beta, corrected).float()
+
+    assert check_ewma(ewma32).passed
+    assert "missing" in check_ewma(lambda x, b, c: ewma(x, b, False).float()).hint
 
 
 def test_check_bias_fading():

@@ -148,6 +148,9 @@ def test_check_critical_point_kinds():
     assert "-2" not in result.hint  # the first hint names the concept, not the eigenvalues
     result = check_critical_point_kinds(dict(truth, E="minimum"))
     assert not result.passed and "small eigenvalue is not a zero one" in result.hint
+    result = check_critical_point_kinds(dict(truth, E="degenerate"))
+    assert not result.passed and "E is not degenerate." in result.message  # not "not a degenerate"
+    assert "B is not a minimum." in check_critical_point_kinds(dict(truth, B="minimum")).message
     result = check_critical_point_kinds(dict(truth, D="minimum"))
     assert not result.passed and "zero determinant" in result.hint
     assert not check_critical_point_kinds(dict(truth, A="bowl")).passed

@@ -393,6 +393,11 @@ def test_check_lr_pick_accepts_the_descent_only():
     real = lr_range_test(model, torch.optim.SGD(model.parameters()), loss_fn, loader, 1e-5, 10.0, 80)
     assert check_lr_pick(real.suggestions["steepest"], real).passed
     assert not check_lr_pick(real.lr_at_min * 10, real).passed
+    for rule in ("min/10", "valley"):  # the rules of section 5 are right answers, read off to 10%
+        assert check_lr_pick(real.suggestions[rule], real).passed, rule
+        assert check_lr_pick(0.95 * real.suggestions[rule], real).passed, rule
+    assert "past its lowest point" in check_lr_pick(1.5 * real.lr_at_min, real).message
+    assert "close to the bottom" in check_lr_pick(0.8 * real.lr_at_min, real).message
 
 
 def test_check_set_lr_reports_a_stub():

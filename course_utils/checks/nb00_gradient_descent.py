@@ -18,23 +18,42 @@ __all__ = [
 ]
 
 
-def check_critical_lr(answer: Any, eigenvalues: Sequence[float]) -> CheckResult:
-    """The largest learning rate for which GD does not diverge on a quadratic: 2 / lambda_max."""
+def check_critical_lr(answer: Any, eigenvalues: Sequence[float], diagonal: Sequence[float] = ()) -> CheckResult:
+    """The largest learning rate for which GD does not diverge on a quadratic: 2 / lambda_max.
+
+    ``diagonal`` (optional): the diagonal of H, to recognise 2 / max(diag H), the eigenvalues mistaken
+    for the diagonal entries."""
     lam = [float(e) for e in eigenvalues]
     lmax, lmin = max(lam), min(lam)
+    known = [
+        (1.0 / lmax, "1/lambda_max is the rate that solves the steepest direction in one step; "
+                     "divergence starts where |1 - eta*lambda| exceeds 1."),
+        (2.0 / lmin, "the flattest direction is not the one that blows up: the steepest one is."),
+        (1.0 / lmin, "look at the largest eigenvalue, and at where |1 - eta*lambda| = 1."),
+        (2.0 / (lmin + lmax), "that is the best fixed learning rate, which balances the flattest and the "
+                              "steepest directions; GD still converges above it."),
+        (4.0 / lmax, "the loss is (1/2) w^T H w: the eigenvalues of H are twice those of the matrix of the "
+                     "loss's coefficients."),
+        (lmax / 2.0, "the ratio is upside down: it is eta * lambda that must stay below a bound."),
+    ]
+    if len(diagonal):
+        known.append((2.0 / max(float(d) for d in diagonal),
+                      "the diagonal entries of H are its curvatures along the axes, not its eigenvalues: "
+                      "H is not diagonal."))
+    hints: list[tuple[float, str]] = []  # two mistakes that give the same number share one hint
+    for value, hint in known:
+        same = [i for i, (v, _) in enumerate(hints) if abs(v - value) <= 1e-3 * abs(value)]
+        if same:
+            hints[same[0]] = (hints[same[0]][0], hints[same[0]][1] + " Or: " + hint)
+        elif abs(value - 2.0 / lmax) > 1e-3 * 2.0 / lmax:
+            hints.append((value, hint))
     return check_value(
-        "critical learning rate 2 / lambda_max",
+        "critical learning rate",
         answer,
         2.0 / lmax,
-        hints=[
-            (1.0 / lmax, "1/lambda_max is the rate that solves the steepest direction in one step; "
-                         "divergence starts where |1 - eta*lambda| exceeds 1."),
-            (2.0 / lmin, "the flattest direction is not the one that blows up: the steepest one is."),
-            (1.0 / lmin, "look at the largest eigenvalue, and at where |1 - eta*lambda| = 1."),
-        ],
+        hints=hints,
         default_hint="GD multiplies the error along eigenvector i by (1 - eta*lambda_i) at every step.",
     )
-
 
 
 # --------------------------------------------------------------------------------------------

@@ -22,16 +22,26 @@ __all__ = [
 def check_bias_steps(answer: Any, beta: float, tolerance: float = 0.01) -> CheckResult:
     """The first t at which the start-up bias factor beta^t drops below ``tolerance``."""
     expected = math.floor(math.log(tolerance) / math.log(beta)) + 1  # the first t with beta^t < tol
+    title = f"steps until beta^t < {tolerance:g} for beta = {beta:g}"
+    hints = [
+        (1 / (1 - beta), "1/(1-beta) is the effective window, not the time the bias takes to fade."),
+        (expected - 1, "one step short: at that t, beta^t is still above the tolerance."),
+    ]
+    window_estimate = round(math.log(1 / tolerance) / (1 - beta))  # K ln(1/tol): beta^K taken as 1/e
+    if window_estimate not in (expected, expected - 1):
+        hints.append((window_estimate, "that is the window estimate (beta^K taken as exactly 1/e); it is only "
+                                       "approximate: compute beta^t itself."))
+    if isinstance(answer, (int, float)) and not isinstance(answer, bool) and math.isfinite(answer) \
+            and answer != int(answer):
+        return CheckResult(FAIL, title, f"{fmt(answer)} is not a step: t is a whole number.",
+                           "which whole step is the first one at which beta^t is below the tolerance?")
     return check_value(
-        f"steps until beta^t < {tolerance:g} for beta = {beta:g}",
+        title,
         answer,
         expected,
         rtol=0.0,
         atol=0.5,
-        hints=[
-            (1 / (1 - beta), "1/(1-beta) is the effective window, not the time the bias takes to fade."),
-            (expected - 1, "one step short: at that t, beta^t is still above the tolerance."),
-        ],
+        hints=hints,
         default_hint="the uncorrected average is too small by the factor 1 - beta^t; solve beta^t < tolerance.",
     )
 
@@ -77,15 +87,17 @@ def check_ewma(student_fn: Callable[..., Any]) -> CheckResult:
         x = 3.0 + torch.randn(40, generator=gen, dtype=torch.float64)
         for beta in (0.5, 0.9, 0.98):
             for corrected in (False, True):
-                got = torch.as_tensor(student_fn(x.clone(), beta, corrected), dtype=torch.float64)
+                raw = student_fn(x.clone(), beta, corrected)
+                rtol, atol = _tolerances(raw)
+                got = torch.as_tensor(raw, dtype=torch.float64)
                 want = ewma(x, beta, corrected)
                 case = f"beta={beta}, bias_correction={corrected}"
                 if got.shape != want.shape:
                     return CheckResult(FAIL, title, f"{case}: expected shape {tuple(want.shape)}, "
                                        f"got {tuple(got.shape)}", "return one average per input value.")
-                if torch.allclose(got, want, rtol=1e-9, atol=1e-9):
+                if torch.allclose(got, want, rtol=rtol, atol=atol):
                     continue
-                t = int((~torch.isclose(got, want, rtol=1e-9, atol=1e-9)).nonzero()[0]) + 1
+                t = int((~torch.isclose(got, want, rtol=rtol, atol=atol)).nonzero()[0]) + 1
                 msg = f"{case}: first wrong at t = {t}: got {fmt(got[t - 1])}, expected {fmt(want[t - 1])}"
                 if corrected and torch.allclose(got, ewma(x, beta, False)):
                     hint = "the bias correction is missing (section 5)."
@@ -103,6 +115,13 @@ def check_ewma(student_fn: Callable[..., Any]) -> CheckResult:
         return CheckResult(PASS, title, "matches the reference for beta in {0.5, 0.9, 0.98}, with and without correction.")
 
     return guard(title, body)
+
+
+def _tolerances(raw: Any) -> tuple[float, float]:
+    """(rtol, atol) for comparing a student's result: float32 answers are right to float32 precision."""
+    dtype = getattr(raw, "dtype", None)
+    low = dtype in (torch.float32, torch.float16, torch.bfloat16) or str(dtype) in ("float32", "float16")
+    return (1e-5, 1e-6) if low else (1e-9, 1e-9)
 
 
 def _ewma_started_at_first(x: torch.Tensor, beta: float, corrected: bool) -> torch.Tensor:
@@ -132,18 +151,20 @@ def check_ewma_weights(student_fn: Callable[[int, float], Any]) -> CheckResult:
 
     def body() -> CheckResult:
         for t, beta in ((1, 0.9), (5, 0.5), (30, 0.9), (100, 0.99)):
-            got = torch.as_tensor(student_fn(t, beta), dtype=torch.float64).flatten()
+            raw = student_fn(t, beta)
+            rtol = _tolerances(raw)[0]
+            got = torch.as_tensor(raw, dtype=torch.float64).flatten()
             want = ewma_weights(t, beta)
             if got.shape != want.shape:
                 return CheckResult(FAIL, title, f"t={t}: expected {t} weights, got {got.numel()}",
                                    "one weight per value x_1, ..., x_t.")
-            if torch.allclose(got, want, rtol=1e-9, atol=1e-12):
+            if torch.allclose(got, want, rtol=rtol, atol=1e-12):
                 continue
-            if torch.allclose(got, want.flip(0), rtol=1e-9, atol=1e-12):
+            if torch.allclose(got, want.flip(0), rtol=rtol, atol=1e-12):
                 hint = "the order is reversed: which value, the oldest or the newest, has the largest weight?"
-            elif torch.allclose(got, want / want.sum(), rtol=1e-9, atol=1e-12):
+            elif torch.allclose(got, want / want.sum(), rtol=rtol, atol=1e-12):
                 hint = "these are the bias-corrected weights (they sum to 1); the raw ones sum to 1 - beta^t."
-            elif torch.allclose(got, want / (1 - beta), rtol=1e-9, atol=1e-12):
+            elif torch.allclose(got, want / (1 - beta), rtol=rtol, atol=1e-12):
                 hint = "compare the sum of your weights with 1 - beta^t."
             else:
                 hint = "unroll the update rule of section 1 down to a_0 = 0."

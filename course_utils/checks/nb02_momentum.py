@@ -153,9 +153,9 @@ def check_ema_torch_config(config: Any, eta: float = 0.1, beta: float = 0.9) -> 
 
 
 def _ema_config_hint(kw: dict[str, Any], eta: float, beta: float, t: int) -> str:
-    lr, mu = float(kw.get("lr", 1e-3)), float(kw.get("momentum", 0.0))
+    lr, momentum = float(kw.get("lr", 1e-3)), float(kw.get("momentum", 0.0))
     damp, nesterov = float(kw.get("dampening", 0.0)), bool(kw.get("nesterov", False))
-    if not math.isclose(mu, beta, rel_tol=1e-9):
+    if not math.isclose(momentum, beta, rel_tol=1e-9):
         return "the buffer must forget at the same rate as the average: which torch argument plays beta's role?"
     if nesterov:
         return "the averaging form has no look-ahead: leave nesterov=False."

@@ -100,7 +100,9 @@ def check_set_lr(student_fn: Callable[[Any, float], Any]) -> CheckResult:
 def check_lr_pick(answer: Any, result: Any) -> CheckResult:
     """A learning rate read off a range test ``result`` (an `LRFinderResult`): it must lie on the
     descent of the smoothed loss, from where the loss has made a tenth of its fall (from its
-    value a tenth of the way in down to its minimum) up to half the lr of the minimum."""
+    value a tenth of the way in down to its minimum), or from the lowest of the result's
+    suggestions and min/10 if that is lower (the rules the course teaches, read off to 10%), up
+    to half the lr of the minimum."""
     title = "a learning rate read off the range test"
 
     def body() -> CheckResult:
@@ -114,18 +116,23 @@ def check_lr_pick(answer: Any, result: Any) -> CheckResult:
         skip = len(y) // 10 if i_min - len(y) // 10 >= 2 else 0
         level = y[skip] - 0.1 * (y[skip] - y[i_min])
         i_low = skip + int(np.argmax(y[skip:i_min + 1] <= level))
-        low, high = float(lrs[i_low]), float(lrs[i_min]) / 2
-        where = f"the loss falls from about lr {low:.2g} to its minimum at lr {lrs[i_min]:.2g}"
+        falls_from, high = float(lrs[i_low]), float(lrs[i_min]) / 2
+        rules = [float(v) for v in getattr(result, "suggestions", {}).values()] + [float(lrs[i_min]) / 10]
+        low = min(falls_from, 0.9 * min(rules))  # the rules of section 5 are right answers too
+        where = f"the loss falls from about lr {falls_from:.2g} to its minimum at lr {lrs[i_min]:.2g}"
         if not math.isfinite(lr) or lr <= 0:
             return CheckResult(FAIL, title, f"{lr!r} is not a learning rate", "a learning rate is a positive number.")
         if low <= lr <= high:
-            return CheckResult(PASS, title, f"{lr:.3g} is on the descent ({where}).")
+            at = "at the start of the descent, where a rule of section 5 points" if lr < falls_from else "on the descent"
+            return CheckResult(PASS, title, f"{lr:.3g} is {at} ({where}).")
         if lr < low:
             return CheckResult(FAIL, title, f"{lr:.3g} is before the loss really starts to fall ({where}).",
                                "at that lr the loss barely moves: training would be slow. Look right, "
                                "where the curve goes down steeply.")
         if lr <= lrs[i_min] * 2:
-            return CheckResult(FAIL, title, f"{lr:.3g} is at the bottom of the curve ({where}).",
+            near = ("close to the bottom of the curve" if lr <= lrs[i_min]
+                    else "at the bottom of the curve, past its lowest point")
+            return CheckResult(FAIL, title, f"{lr:.3g} is {near} ({where}).",
                                "the lowest point is the edge: one step further the loss turns up. "
                                "Step back towards where the loss falls fastest, or take min/10.")
         return CheckResult(FAIL, title, f"{lr:.3g} is past the minimum ({where}).",

@@ -240,7 +240,7 @@ def check_critical_point_kinds(answers: Any) -> CheckResult:
             return CheckResult(PASS, title, "all five right.")
         key, got = wrong[0]
         names = ", ".join(k for k, _ in wrong)
-        return _fail(title, f"{len(wrong)} of 5 wrong ({names}); {key} is not a {got}.", *_KIND_HINTS[key])
+        return _fail(title, f"{len(wrong)} of 5 wrong ({names}); {key} is not {'' if got == 'degenerate' else 'a '}{got}.", *_KIND_HINTS[key])
 
     return guard(title, body)
 

@@ -57,6 +57,20 @@ def test_every_mistake_is_caught_with_its_own_hint(name, mutant):
     result = CHECKS[name](mutant)
     assert result.status in (FAIL, "ERROR"), result
     assert result.hint == mutant.hint, f"{mutant.__name__}: got the hint {result.hint!r}"
+    assert result.detail == mutant.detail, f"{mutant.__name__}: got the detail {result.detail!r}"
+
+
+def test_a_modern_mistake_shows_its_detail_only_after_repeated_failures():
+    from course_utils.checks.core import DETAIL_AFTER, reset_attempts
+
+    reset_attempts()
+    for name, mutant_name in (("Lion", "LionDecayWithoutLr"), ("Muon", "MuonAcceptsNon2D")):
+        mutant = next(m for _, m in REGISTERED if m.__name__ == mutant_name)
+        shown = [" ".join(repr(CHECKS[name](mutant)).split()) for _ in range(DETAIL_AFTER)]
+        assert all(mutant.hint in " ".join(text.split()) for text in shown)
+        assert all("in detail:" not in text for text in shown[:-1]) and "more detailed hint" in shown[0]
+        assert "in detail: " + " ".join(mutant.detail.split()) in shown[-1], shown[-1]
+    reset_attempts()
 
 
 def test_each_optimizer_registers_at_least_three_mistakes_with_distinct_hints():
@@ -259,7 +273,7 @@ NS_CASES = [
     (ns_variant(offset=-1), "too few"),
     (ns_variant(offset=1), "too many"),
     (ns_variant(normalize="none"), "normalize first"),
-    (ns_variant(normalize="add"), "clamps the norm"),
+    (ns_variant(normalize="add"), "tiny norm"),
 ]
 
 
@@ -269,6 +283,9 @@ def test_newton_schulz_check_passes_torch_and_names_each_mistake():
     for fn, fragment in NS_CASES:
         result = check_newton_schulz(fn)
         assert result.status == FAIL and fragment in result.hint, (fragment, result)
+        assert result.detail and result.detail != result.hint, (fragment, result)
+        for formula in ("3.4445", "addmm", "clamp(", "max(", "bfloat16()", " = "):  # the formula waits for the detail
+            assert formula not in result.hint, (fragment, formula, result.hint)
         hints.add(result.hint)
     assert len(hints) == len(NS_CASES) - 1  # float64 and float32 share the dtype hint
 
@@ -282,11 +299,13 @@ def test_newton_schulz_check_normalizing_before_the_cast_and_other_failures():
             X = torch.addmm(X, torch.addmm(A, A, A, beta=-4.7750, alpha=2.0315), X, beta=3.4445)
         return X.T if M.size(0) > M.size(1) else X
 
-    assert "then normalize in bfloat16" in check_newton_schulz(cast_late).hint
+    late = check_newton_schulz(cast_late)
+    assert "order of the cast" in late.hint and "then normalize in bfloat16" in late.detail
     assert check_newton_schulz(lambda M, steps=5: M.T).status == FAIL
     both = ns_variant(coefficients=(3.4445, 2.0315, -4.7750), normalize="none")  # on the tiny matrix: no normalization
     assert "normalize first" in check_newton_schulz(both).hint
     overflow = check_newton_schulz(lambda M, steps=5: torch.full_like(M.T if M.size(0) > M.size(1) else M, math.inf)
                                    .bfloat16().reshape(M.shape))  # no known mistake gives inf
-    assert overflow.status == FAIL and "blew up" in overflow.hint
+    assert overflow.status == FAIL and "blew up" in overflow.hint and "3.4445" in overflow.detail
+    assert "3.4445" not in overflow.hint
     assert check_newton_schulz(stub).status == TODO

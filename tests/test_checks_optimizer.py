@@ -11,6 +11,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import course_utils.checks.modern_mistakes  # noqa: F401  (registers notebook 09's references)
 import course_utils.optim as ours
 from course_utils import OptimizerBase, check_optimizer
 from course_utils.checks.mistakes import (
@@ -58,12 +59,25 @@ def test_registry_is_well_formed():
             assert m.hint and m.mistake, m.__name__
 
 
-@pytest.mark.parametrize("mutant", [m for _, m in ALL_MUTANTS], ids=lambda m: m.__name__)
+# every registered mistake of every reference: the classic ones (classic_mistakes) and notebook 09's
+# (modern_mistakes, imported above with the checks package)
+EVERY_MUTANT = [m for mutants in KNOWN_MISTAKES.values() for m in mutants]
+FORMULA_FRAGMENTS = ("<-", "sqrt(", "^t", " = ", "1 - ", "(1 -", "max(", "min(", "addmm", "clamp(", "lerp",
+                     "prod_", "3.4445", "0.96")
+
+
+def test_the_hint_test_covers_every_registered_reference():
+    assert set(KNOWN_MISTAKES) >= set(REFERENCES) | {torch.optim.NAdam, torch.optim.RAdam, torch.optim.Adafactor,
+                                                     torch.optim.Muon}
+    assert len(KNOWN_MISTAKES) >= len(REFERENCES) + 6 and set(EVERY_MUTANT) >= {m for _, m in ALL_MUTANTS}
+
+
+@pytest.mark.parametrize("mutant", EVERY_MUTANT, ids=lambda m: m.__name__)
 def test_every_mistake_has_a_concept_hint_and_a_detailed_one(mutant):
     """The first hint names the concept, never the formula; the detail (shown after repeated
     failures) says what the reference does."""
     assert mutant.detail and mutant.detail != mutant.hint, mutant.__name__
-    for formula in ("<-", "sqrt(", "^t", " = ", "1 - "):
+    for formula in FORMULA_FRAGMENTS:
         assert formula not in mutant.hint, (mutant.__name__, formula, mutant.hint)
 
 

@@ -18,6 +18,8 @@ __all__ = [
     "TODO",
     "ERROR",
     "DETAIL_AFTER",
+    "attempts",
+    "record_attempt",
     "CheckResult",
     "check_value",
     "fmt",
@@ -39,9 +41,31 @@ _COLOURS = {PASS: ("#2e7d32", "rgba(46,125,50,0.12)"), FAIL: ("#c62828", "rgba(1
             TODO: ("#b26a00", "rgba(239,143,0,0.14)"), ERROR: ("#616161", "rgba(128,128,128,0.16)")}
 
 
-def reset_attempts() -> None:
-    """Forget every check's count of failed tries (as a kernel restart does)."""
-    _ATTEMPTS.clear()
+def reset_attempts(title: str | None = None) -> None:
+    """Forget the count of failed tries of the check ``title``, or of every check when ``title`` is
+    None (as a kernel restart does)."""
+    if title is None:
+        _ATTEMPTS.clear()
+    else:
+        _ATTEMPTS.pop(title, None)
+
+
+def attempts(title: str) -> int:
+    """How many failed tries in a row the check ``title`` has seen in this kernel (0 after a pass)."""
+    return _ATTEMPTS.get(title, 0)
+
+
+def record_attempt(result: CheckResult, title: str | None = None) -> CheckResult:
+    """Count ``result`` against the check ``title`` (default: its own title): a pass resets the
+    count, a FAIL or ERROR adds one and sets ``result.attempt``; returns ``result``. `guard` does this; a check that builds a verdict without
+    `guard` calls it so that its hints escalate with the same counter."""
+    key = result.title if title is None else title
+    if result.status == PASS:
+        _ATTEMPTS.pop(key, None)
+    elif result.status in (FAIL, ERROR):
+        _ATTEMPTS[key] = _ATTEMPTS.get(key, 0) + 1
+        result.attempt = _ATTEMPTS[key]
+    return result
 
 
 @dataclass
@@ -229,12 +253,7 @@ def guard(title: str, fn: Callable[[], CheckResult], subject: Any = None) -> Che
         result = CheckResult(TODO, title, _todo_message(exc, subject))
     except Exception as exc:  # the student's code raised: report it, do not crash the notebook
         result = CheckResult(ERROR, title, f"your code raised {type(exc).__name__}{_where(exc)}: {exc}")
-    if result.status == PASS:
-        _ATTEMPTS.pop(title, None)
-    elif result.status in (FAIL, ERROR):
-        _ATTEMPTS[title] = _ATTEMPTS.get(title, 0) + 1
-        result.attempt = _ATTEMPTS[title]
-    return result
+    return record_attempt(result, title)
 
 
 def fmt(x: float) -> str:

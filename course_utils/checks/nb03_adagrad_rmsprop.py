@@ -2,7 +2,8 @@
 
 `check_value_escalating` is `check_value` whose fallback hint (for a wrong number no known
 mistake explains) grows with the number of wrong tries: the concept first, the formula only
-after repeated failures, never the number. Notebook 04 uses it too.
+after repeated failures, never the number. The tries are counted by `course_utils.checks.core`
+(the counter that also decides when a check shows its detailed hint). Notebook 04 uses it too.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from .core import FAIL, PASS, CheckResult, check_value
+from .core import CheckResult, attempts, check_value, reset_attempts
 
 __all__ = [
     "check_rmsprop_first_step",
@@ -21,20 +22,15 @@ __all__ = [
     "wrong_tries",
 ]
 
-_WRONG_TRIES: dict[str, int] = {}
-
 
 def wrong_tries(title: str) -> int:
-    """How many wrong answers the check called ``title`` has seen since its last pass."""
-    return _WRONG_TRIES.get(title, 0)
+    """How many wrong answers the check called ``title`` has seen since its last pass (core's count)."""
+    return attempts(title)
 
 
 def reset_tries(title: str | None = None) -> None:
     """Forget the wrong tries of one check (or of all checks when ``title`` is None)."""
-    if title is None:
-        _WRONG_TRIES.clear()
-    else:
-        _WRONG_TRIES.pop(title, None)
+    reset_attempts(title)
 
 
 def check_value_escalating(
@@ -46,14 +42,9 @@ def check_value_escalating(
     the concept to the formula; the known-mistake ``hints`` name the mistake, never the answer."""
     if not ladder:
         raise ValueError("ladder must hold at least one hint")
-    tries = wrong_tries(title)
-    result = check_value(title, answer, expected, rtol=rtol, atol=atol, hints=hints,
-                         default_hint=ladder[min(tries, len(ladder) - 1)])
-    if result.status == PASS:
-        reset_tries(title)
-    elif result.status == FAIL:
-        _WRONG_TRIES[title] = tries + 1
-    return result
+    tries = attempts(title)  # check_value counts this try (a pass resets the count)
+    return check_value(title, answer, expected, rtol=rtol, atol=atol, hints=hints,
+                       default_hint=ladder[min(tries, len(ladder) - 1)])
 
 
 def rmsprop_first_step(lr: float, beta2: float, g1: float, eps: float = 1e-8) -> float:

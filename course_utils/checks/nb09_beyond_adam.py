@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from ..optim_modern import MUON_COEFFICIENTS, newton_schulz
-from .core import FAIL, PASS, CheckResult, guard
+from .core import FAIL, PASS, CheckResult, guard, record_attempt
 from .mistakes import default_configs
 from .modern_mistakes import MODERN_GRADERS
 from .optimizer import check_optimizer
@@ -34,9 +34,12 @@ __all__ = [
 def _grade(key: str, student_cls: Any) -> CheckResult:
     grader = MODERN_GRADERS[key]
     if grader.precheck is not None:
-        early = grader.precheck(student_cls)
-        if early is not None:
-            return early
+        try:
+            early = grader.precheck(student_cls)
+        except NotImplementedError:  # a stub: check_optimizer reports what is not implemented yet
+            early = None
+        if early is not None:  # counted like any verdict, so that its detail shows after repeated failures
+            return record_attempt(early)
     result = check_optimizer(grader.wrap(student_cls), grader.wrap(grader.reference),
                              default_configs(grader.reference), problems=grader.problems,
                              mistakes=grader.mutants(), steps=grader.steps)
@@ -170,8 +173,9 @@ def check_muon_split(split_fn: Callable[[nn.Module], tuple[list, list]]) -> Chec
 # --------------------------------------------------------------------------------------------
 # Newton-Schulz, bit for bit
 # --------------------------------------------------------------------------------------------
-def _ns_mistakes(M: torch.Tensor, steps: int) -> list[tuple[str, torch.Tensor]]:
-    """(hint, output) of the usual ways to get torch's orthogonalization slightly wrong."""
+def _ns_mistakes(M: torch.Tensor, steps: int) -> list[tuple[str, str, torch.Tensor]]:
+    """(hint, detail, output) of the usual ways to get torch's orthogonalization slightly wrong: the
+    hint names the concept (shown first), the detail how torch does it (after repeated failures)."""
     a, b, c = MUON_COEFFICIENTS
 
     def ns(*args: Any, **kw: Any) -> torch.Tensor:  # on a copy: in its own dtype, newton_schulz divides in place
@@ -184,30 +188,39 @@ def _ns_mistakes(M: torch.Tensor, steps: int) -> list[tuple[str, torch.Tensor]]:
         return out.T if M.size(0) > M.size(1) else out
 
     return [
-        ("compute in bfloat16, as torch does: convert with M.bfloat16() first; every product then rounds to "
-         "bfloat16 (your result is in another dtype).",
-         ns(MUON_COEFFICIENTS, steps, 1e-7, dtype=M.dtype)),
-        ("no transposition: torch transposes a tall matrix (more rows than columns) first, so that X X^T is the "
-         "small Gram matrix, and transposes the result back. Mathematically the same; in bfloat16 it rounds "
-         "differently (and costs more).",
-         ns(MUON_COEFFICIENTS, steps, 1e-7, transpose_tall=False)),
-        ("the coefficients of X X^T and (X X^T)^2 are swapped: B = b A + c A^2 with (a, b, c) = "
-         "(3.4445, -4.7750, 2.0315), i.e. torch.addmm(A, A, A, beta=b, alpha=c).",
-         ns((a, c, b), steps, 1e-7)),
-        ("the quintic coefficients are (3.4445, -4.7750, 2.0315); (1.5, -0.5, 0) is the classic cubic, which "
-         "converges but needs many more steps.",
-         ns((1.5, -0.5, 0.0), steps, 1e-7)),
-        ("one Newton-Schulz step too few: run exactly `steps` iterations (5 by default).",
-         ns(MUON_COEFFICIENTS, steps - 1, 1e-7)),
-        ("one Newton-Schulz step too many: run exactly `steps` iterations (5 by default).",
-         ns(MUON_COEFFICIENTS, steps + 1, 1e-7)),
-        ("normalize first: X = X / max(||X||_F, 1e-7), so that every singular value is at most 1 (without it "
-         "the iteration blows up for large matrices).",
-         ns(MUON_COEFFICIENTS, steps, 1e-7, normalize="none")),
-        ("torch clamps the norm, X / ||X||_F.clamp(min=eps); X / (||X||_F + eps) (Keller Jordan's code) rounds "
+        ("compute in bfloat16, as torch does: your result is in another dtype, so every product rounds "
          "differently.",
+         "convert with M.bfloat16() first; every product then rounds to bfloat16.",
+         ns(MUON_COEFFICIENTS, steps, 1e-7, dtype=M.dtype)),
+        ("no transposition: look at what torch does with a tall matrix (more rows than columns), i.e. which "
+         "Gram matrix it forms.",
+         "torch transposes a tall matrix first, so that X X^T is the small Gram matrix, and transposes the "
+         "result back. Mathematically the same; in bfloat16 it rounds differently (and costs more).",
+         ns(MUON_COEFFICIENTS, steps, 1e-7, transpose_tall=False)),
+        ("the coefficients of the powers of X X^T are swapped: check which coefficient multiplies which power.",
+         "B = b A + c A^2 with A = X X^T and (a, b, c) = (3.4445, -4.7750, 2.0315), i.e. "
+         "torch.addmm(A, A, A, beta=b, alpha=c).",
+         ns((a, c, b), steps, 1e-7)),
+        ("these are the coefficients of the classic cubic iteration, not torch's quintic ones (it converges, "
+         "but needs many more steps).",
+         "the quintic coefficients are (a, b, c) = (3.4445, -4.7750, 2.0315); (1.5, -0.5, 0) is the cubic.",
+         ns((1.5, -0.5, 0.0), steps, 1e-7)),
+        ("one Newton-Schulz step too few: count your iterations.",
+         "run exactly `steps` iterations (5 by default).",
+         ns(MUON_COEFFICIENTS, steps - 1, 1e-7)),
+        ("one Newton-Schulz step too many: count your iterations.",
+         "run exactly `steps` iterations (5 by default).",
+         ns(MUON_COEFFICIENTS, steps + 1, 1e-7)),
+        ("normalize first: the iteration needs every singular value of its input to be at most 1 (without "
+         "it, it blows up for large matrices).",
+         "X = X / max(||X||_F, 1e-7) before the first iteration.",
+         ns(MUON_COEFFICIENTS, steps, 1e-7, normalize="none")),
+        ("the guard against a tiny norm: yours differs from torch's when the norm is small.",
+         "torch clamps the norm, X / ||X||_F.clamp(min=eps); X / (||X||_F + eps) (Keller Jordan's code) "
+         "rounds differently.",
          ns(MUON_COEFFICIENTS, steps, 1e-7, normalize="add")),
-        ("convert to bfloat16 first, then normalize in bfloat16 (torch divides the bfloat16 matrix by its "
+        ("the order of the cast to bfloat16 and the normalization differs from torch's.",
+         "convert to bfloat16 first, then normalize in bfloat16 (torch divides the bfloat16 matrix by its "
          "bfloat16 norm).", cast_after_norm()),
     ]
 
@@ -250,18 +263,21 @@ def check_newton_schulz(student_fn: Callable[..., torch.Tensor]) -> CheckResult:
         # a known mistake explains the student's results when it reproduces them on every matrix (two
         # mistakes can both blow up on one matrix, never on all of them)
         wrongs = [_ns_mistakes(M, steps) for _, M, steps, _, _ in runs]
-        for k, (hint, _) in enumerate(wrongs[0]):
-            if all(_same(run[4], w[k][1]) for run, w in zip(runs, wrongs, strict=True)):
-                return CheckResult(FAIL, title, msg, hint)
+        for k, (hint, detail, _) in enumerate(wrongs[0]):
+            if all(_same(run[4], w[k][2]) for run, w in zip(runs, wrongs, strict=True)):
+                return CheckResult(FAIL, title, msg, hint, detail)
         if not bool(torch.isfinite(got).all()):
             return CheckResult(FAIL, title, f"{label}: your result has nan or inf values (torch's is finite)",
-                               "the iteration blew up. Normalize first, X / max(||X||_F, 1e-7), so that every "
-                               "singular value is at most 1; and check the coefficients: B = b A + c A^2 with "
-                               "(a, b, c) = (3.4445, -4.7750, 2.0315).")
+                               "the iteration blew up: look at the scale of its input (is it normalized?) and at "
+                               "the coefficients.",
+                               "normalize first, X / max(||X||_F, 1e-7), so that every singular value is at "
+                               "most 1; and check the coefficients: B = b A + c A^2 with (a, b, c) = "
+                               "(3.4445, -4.7750, 2.0315).")
         if got.dtype != torch.bfloat16:
-            return CheckResult(FAIL, title, msg, wrongs[0][0][0])
-        return CheckResult(FAIL, title, msg, "to match bit for bit, do each operation as torch does, in "
-                           "bfloat16: A = X @ X.T; B = torch.addmm(A, A, A, beta=b, alpha=c); "
+            return CheckResult(FAIL, title, msg, wrongs[0][0][0], wrongs[0][0][1])
+        return CheckResult(FAIL, title, msg, "to match bit for bit, every operation must round as torch's does: "
+                           "the same operations, in the same order, in bfloat16.",
+                           "in bfloat16: A = X @ X.T; B = torch.addmm(A, A, A, beta=b, alpha=c); "
                            "X = torch.addmm(X, B, X, beta=a).")
 
     return guard(title, body)

@@ -1107,8 +1107,10 @@ check_value(
     next(t for t in range(1, 100) if (2 / 0.01 - 1) - 2 * t * 0.99**t / (1 - 0.99**t) > 5), rtol=0, atol=0.5,
     hints=[(5, "that is the paper's threshold, rho_t > 4; torch waits for rho_t > 5."),
            (1, "at t = 1, rho_t = 1: the variance of the adaptive lr is infinite; RAdam takes a momentum step.")],
-    default_hint="compute rho_t = rho_inf - 2 t beta2^t / (1 - beta2^t) with rho_inf = 2 / (1 - beta2) - 1 "
-                 "for t = 1, 2, ... and find the first t with rho_t > 5.",
+    default_hint="find the first t at which rho_t, the length of the approximated SMA, passes torch's "
+                 "threshold (section 3).",
+    default_detail="compute rho_t = rho_inf - 2 t beta2^t / (1 - beta2^t) with rho_inf = 2 / (1 - beta2) - 1 "
+                   "for t = 1, 2, ... and find the first t with rho_t > 5.",
 )
 
 # %% [markdown] slideshow={"slide_type": "slide"}

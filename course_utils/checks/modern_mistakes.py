@@ -76,7 +76,7 @@ RADAM_MISTAKES = [
     _m("RAdamNoRectification", "rectification missing",
        "your first adaptive steps are too large: look at the factor that rectifies the variance of the "
        "adaptive learning rate.",
-       "once rho_t > 5 the adaptive step is multiplied by the rectification r_t = sqrt((rho_t - 4)(rho_t - 2) "
+       "once rho_t > 5 the adaptive step is multiplied by the rectification phi_t = sqrt((rho_t - 4)(rho_t - 2) "
        "rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t)), which is small at first.", rectify=False),
     _m("RAdamEarlyStepUncorrected", "early steps with m instead of m_hat",
        "your early steps (before the adaptive step starts) are too small: is the momentum there "

@@ -15,6 +15,7 @@ from . import (
     nb06_lr_finder,
     nb07_lr_schedules,
     nb08_hessian,
+    nb11_capstone,
     optimizer,
 )
 from .core import *  # noqa: F403
@@ -25,8 +26,9 @@ from .nb05_sgd_minibatch import *  # noqa: F403
 from .nb06_lr_finder import *  # noqa: F403
 from .nb07_lr_schedules import *  # noqa: F403
 from .nb08_hessian import *  # noqa: F403
+from .nb11_capstone import *  # noqa: F403
 from .optimizer import *  # noqa: F403
 
 MODULES = (core, optimizer, nb00_gradient_descent, nb01_ewma, nb02_momentum, nb05_sgd_minibatch,
-           nb06_lr_finder, nb07_lr_schedules, nb08_hessian)
+           nb06_lr_finder, nb07_lr_schedules, nb08_hessian, nb11_capstone)
 __all__ = [name for module in MODULES for name in module.__all__]

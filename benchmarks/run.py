@@ -59,7 +59,7 @@ def _execute_once(ipynb: Path) -> float | None:
         copy = Path(tmp) / ipynb.name
         shutil.copy2(ipynb, copy)
         code = (
-            "from pathlib import Path; from course_utils.cli import execute; "
+            "from pathlib import Path; from course_utils.authoring.cli import execute; "
             f"print(execute(Path({str(copy)!r})))"
         )
         env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", TQDM_DISABLE="1")

@@ -1,303 +1,40 @@
 """course_utils: the tested helper package of *Optimization for Deep Learning*.
 
-One job per module; the public names are re-exported here so notebooks can write
-``from course_utils import SGD, quadratic, run_trajectory, plot_contour``.
+One job per module (CONTRIBUTING.md opens with the map). The public names of the teaching
+modules and of the checkers are re-exported here, so notebooks can write
+``from course_utils import SGD, quadratic, run_trajectory, plot_contour``: ``__all__`` is the
+union of the modules' own ``__all__`` (a new module is added to ``MODULES``; tests/test_package.py
+fails when one is missing). The authoring tools (`course_utils.authoring`: the ``optim-course``
+command) are not imported here, so a student's kernel never loads nbconvert or jinja2.
 """
 
-from .averages import (
-    effective_window,
-    ewma,
-    ewma_weights,
-)
-from .checks import (
-    CheckResult,
-    check_accumulation,
-    check_bias_steps,
-    check_critical_lr,
-    check_critical_point_kinds,
-    check_ema_torch_config,
-    check_ewma,
-    check_ewma_weights,
-    check_loader,
-    check_lr_pick,
-    check_lr_sequence,
-    check_minibatch_variance,
-    check_momentum_quiz,
-    check_optimizer,
-    check_param_groups,
-    check_power_iteration,
-    check_scheduler_order,
-    check_set_lr,
-    check_training_loop,
-    check_trajectory_logger,
-    check_value,
-    check_warmup_cosine,
-    check_warmup_cosine_factor,
-    minibatch_gradient_variance,
-    momentum_quiz,
-    param_kind,
-)
-from .data import (
-    Split,
-    cubic_data,
-    linear_regression_data,
-    load_digits,
-)
-from .hessian import (
-    EigenResult,
-    HessianOperator,
-    MatrixOperator,
-    SpectralDensity,
-    TraceEstimate,
-    classify_critical_point,
-    flatten,
-    hessian,
-    hutchinson_trace,
-    hvp,
-    hvp_func,
-    lanczos,
-    lanczos_spectrum,
-    num_parameters,
-    power_iteration,
-    spectral_radius,
-    top_eigenvalues,
-    unflatten,
-)
-from .landscapes import (
-    LANDSCAPES,
-    CriticalPoint,
-    Landscape,
-    himmelblau,
-    monkey_saddle,
-    pathological,
-    quadratic,
-    rosenbrock,
-    saddle,
-)
-from .lr_finder import (
-    LRFinderResult,
-    lr_range_test,
-    lr_schedule,
-    plot_lr_finder,
-    suggest_lrs,
-    valley_index,
-)
-from .mistakes import (
-    DEFAULT_CONFIGS,
-    KNOWN_MISTAKES,
-    Mutant,
-)
-from .optim import (
-    GD,
-    SGD,
-    Adagrad,
-    Adam,
-    AdamW,
-    Interval,
-    OptimizerBase,
-    RMSProp,
-)
-from .plotting import (
-    COURSE_STYLE,
-    PALETTE,
-    SparseLogMinorLocator,
-    new_figure,
-    plot_contour,
-    plot_losses,
-    plot_surface,
-    plot_trajectories,
-    use_course_style,
-)
-from .reporting import (
-    fmt_diff,
-)
-from .schedules import (
-    SCHEDULES,
-    as_lambda_lr,
-    compare_lrs,
-    constant,
-    cosine,
-    cosine_warm_restarts,
-    exponential,
-    get_schedule,
-    inverse_time,
-    one_cycle,
-    polynomial,
-    schedule_lrs,
-    step_decay,
-    torch_lrs,
-    warmup_cosine,
-)
-from .session import (
-    default_device,
-    seed_everything,
-    setup_notebook,
-)
-from .text import (
-    CharVocab,
-    TextSplit,
-    bits_per_char,
-    corpus_fingerprint,
-    eval_windows,
-    load_corpus,
-    sample_batch,
-    split_text,
-)
-from .training import (
-    History,
-    evaluate,
-    make_mlp,
-    train,
-)
-from .trajectory import (
-    Trajectory,
-    run_trajectory,
-)
-from .transformer import (
-    CharTransformer,
-    TransformerConfig,
-    lm_loss,
-)
-from .widgets import (
-    Slider,
-    TrajectoryExplorer,
-    draw_explorer,
-    explorer_figure,
-    explorer_trajectories,
-    resolve_hyperparameters,
-    trajectory_explorer,
-)
+import importlib as _importlib
+
+from .averages import *  # noqa: F403
+from .checks import *  # noqa: F403
+from .data import *  # noqa: F403
+from .figures_png import *  # noqa: F403
+from .hessian import *  # noqa: F403
+from .landscapes import *  # noqa: F403
+from .lr_finder import *  # noqa: F403
+from .numerics import *  # noqa: F403
+from .optim import *  # noqa: F403
+from .plotting import *  # noqa: F403
+from .schedules import *  # noqa: F403
+from .session import *  # noqa: F403
+from .text import *  # noqa: F403
+from .training import *  # noqa: F403
+from .trajectory import *  # noqa: F403
+from .transformer import *  # noqa: F403
+from .widgets import *  # noqa: F403
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "effective_window",
-    "ewma",
-    "ewma_weights",
-    "check_accumulation",
-    "check_bias_steps",
-    "check_critical_lr",
-    "check_critical_point_kinds",
-    "check_ema_torch_config",
-    "check_ewma",
-    "check_ewma_weights",
-    "check_loader",
-    "check_lr_pick",
-    "check_lr_sequence",
-    "check_minibatch_variance",
-    "check_momentum_quiz",
-    "check_optimizer",
-    "check_param_groups",
-    "check_power_iteration",
-    "check_scheduler_order",
-    "check_set_lr",
-    "check_trajectory_logger",
-    "check_training_loop",
-    "check_value",
-    "check_warmup_cosine",
-    "check_warmup_cosine_factor",
-    "CheckResult",
-    "minibatch_gradient_variance",
-    "momentum_quiz",
-    "param_kind",
-    "cubic_data",
-    "linear_regression_data",
-    "load_digits",
-    "Split",
-    "classify_critical_point",
-    "EigenResult",
-    "flatten",
-    "fmt_diff",
-    "hessian",
-    "HessianOperator",
-    "hutchinson_trace",
-    "hvp",
-    "hvp_func",
-    "lanczos",
-    "lanczos_spectrum",
-    "MatrixOperator",
-    "num_parameters",
-    "power_iteration",
-    "spectral_radius",
-    "SpectralDensity",
-    "top_eigenvalues",
-    "TraceEstimate",
-    "unflatten",
-    "CriticalPoint",
-    "himmelblau",
-    "Landscape",
-    "LANDSCAPES",
-    "monkey_saddle",
-    "pathological",
-    "quadratic",
-    "rosenbrock",
-    "saddle",
-    "lr_range_test",
-    "lr_schedule",
-    "LRFinderResult",
-    "plot_lr_finder",
-    "suggest_lrs",
-    "valley_index",
-    "DEFAULT_CONFIGS",
-    "KNOWN_MISTAKES",
-    "Mutant",
-    "Adagrad",
-    "Adam",
-    "AdamW",
-    "GD",
-    "Interval",
-    "OptimizerBase",
-    "RMSProp",
-    "SGD",
-    "COURSE_STYLE",
-    "new_figure",
-    "PALETTE",
-    "SparseLogMinorLocator",
-    "plot_contour",
-    "plot_losses",
-    "plot_surface",
-    "plot_trajectories",
-    "use_course_style",
-    "as_lambda_lr",
-    "compare_lrs",
-    "constant",
-    "cosine",
-    "cosine_warm_restarts",
-    "exponential",
-    "get_schedule",
-    "inverse_time",
-    "one_cycle",
-    "polynomial",
-    "schedule_lrs",
-    "SCHEDULES",
-    "step_decay",
-    "torch_lrs",
-    "warmup_cosine",
-    "default_device",
-    "seed_everything",
-    "setup_notebook",
-    "bits_per_char",
-    "CharVocab",
-    "corpus_fingerprint",
-    "eval_windows",
-    "load_corpus",
-    "sample_batch",
-    "split_text",
-    "TextSplit",
-    "run_trajectory",
-    "Trajectory",
-    "CharTransformer",
-    "lm_loss",
-    "TransformerConfig",
-    "evaluate",
-    "History",
-    "make_mlp",
-    "train",
-    "draw_explorer",
-    "explorer_figure",
-    "explorer_trajectories",
-    "resolve_hyperparameters",
-    "Slider",
-    "trajectory_explorer",
-    "TrajectoryExplorer",
-]
+# by name: ``course_utils.hessian`` is the function `hessian`, which the star import binds over
+# the module of the same name
+MODULES = tuple(_importlib.import_module(f"{__name__}.{name}") for name in (
+    "averages", "checks", "data", "figures_png", "hessian", "landscapes", "lr_finder", "numerics",
+    "optim", "plotting", "schedules", "session", "text", "training", "trajectory", "transformer",
+    "widgets",
+))
+__all__ = [name for module in MODULES for name in module.__all__]

@@ -14,9 +14,9 @@ def _check_beta(beta: float) -> None:
 
 
 def ewma(x: Tensor, beta: float, bias_correction: bool = False) -> Tensor:
-    """v_t = beta v_{t-1} + (1 - beta) x_t with v_0 = 0, for t = 1..T along the first dimension.
+    """a_t = beta a_{t-1} + (1 - beta) x_t with a_0 = 0, for t = 1..T along the first dimension.
 
-    With ``bias_correction`` it returns v_t / (1 - beta^t), which is exact for a constant series.
+    With ``bias_correction`` it returns a_t / (1 - beta^t), which is exact for a constant series.
     """
     _check_beta(beta)
     x = torch.as_tensor(x)
@@ -31,9 +31,9 @@ def ewma(x: Tensor, beta: float, bias_correction: bool = False) -> Tensor:
 
 
 def ewma_weights(t: int, beta: float, dtype: torch.dtype = torch.float64) -> Tensor:
-    """The weights w_k = (1 - beta) beta^(t - k), k = 1..t, with which v_t averages x_1..x_t.
+    """The weights alpha_k = (1 - beta) beta^(t - k), k = 1..t, with which a_t averages x_1..x_t.
 
-    They sum to 1 - beta^t, not to 1: the missing mass beta^t is the weight of v_0 = 0.
+    They sum to 1 - beta^t, not to 1: the missing mass beta^t is the weight of a_0 = 0.
     """
     _check_beta(beta)
     if t < 1:

@@ -32,6 +32,14 @@ class Split:
     def val_dataset(self) -> torch.utils.data.TensorDataset:
         return torch.utils.data.TensorDataset(self.X_val, self.y_val)
 
+    def train_loader(self, batch_size: int = 32, seed: int = 0) -> torch.utils.data.DataLoader:
+        """Shuffled mini-batches of the training set in a reproducible order: every epoch draws
+        a new permutation from a generator seeded with ``seed``; the last batch may be smaller."""
+        if not (isinstance(batch_size, int) and batch_size >= 1):
+            raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+        return torch.utils.data.DataLoader(self.train_dataset(), batch_size=batch_size, shuffle=True,
+                                           generator=torch.Generator().manual_seed(seed))
+
 
 def _digits_arrays() -> tuple[np.ndarray, np.ndarray]:
     """The 1797 x 64 pixel matrix and the labels, read from the file scikit-learn ships.

@@ -1,4 +1,6 @@
-"""Simulate another CPU: move the last bit of floating-point results (the perturbation check).
+"""Numbers that reproduce on every machine: `fmt_diff` prints a rounding-level difference as
+"< 1e-12", and `LastBitNudge` simulates another CPU (the perturbation check) by moving the last
+bit of floating-point results.
 
 Another processor, thread count or library build computes sums, matrix products and functions
 such as ``exp`` or ``tanh`` in another order or with another approximation, so their results
@@ -31,7 +33,17 @@ import os
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
-__all__ = ["NUDGED_OPS", "LastBitNudge", "nudge_last_bit", "numerics_from_env"]
+__all__ = ["NUDGED_OPS", "LastBitNudge", "fmt_diff", "nudge_last_bit", "numerics_from_env"]
+
+
+def fmt_diff(diff: float, floor: float = 1e-12) -> str:
+    """A difference for printing: ``"< 1e-12"`` when it is at the level of float rounding, else
+    ``"3.2e-05"``. The exact size of a rounding difference (1.1e-16 or 2.2e-16) depends on the
+    CPU and the order of operations, so printing it would make the output machine dependent."""
+    diff = abs(float(diff))
+    if diff < floor:
+        return f"< {floor:.0e}".replace("e-0", "e-")
+    return f"{diff:.1e}"
 
 _aten = torch.ops.aten
 

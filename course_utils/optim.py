@@ -8,6 +8,15 @@ The base class is a real `torch.optim.Optimizer`, so every
 Every reference optimizer below reproduces the `torch.optim` class of the same
 name (its single-tensor code path) option for option; `tests/test_optim.py`
 proves it to 1e-10 in float64.
+
+**Knobs.** Each reference class also carries a few class attributes, its *knobs*
+(``ClassVar``; the ``Literal`` annotation lists the values a knob takes). The
+defaults are torch's rule; every other value is a known mistake, e.g.
+``Adam.eps_rule = "inside_sqrt"`` divides by sqrt(v_hat + eps). A subclass with one
+knob turned is a known wrong optimizer: `course_utils.checks.mistakes` declares
+every known mistake as data (a name, a hint, the knobs it turns) and builds those
+subclasses, which `check_optimizer` runs to name a student's mistake. So each update
+rule is written once, here, and a mistake is a small branch of it.
 """
 
 from __future__ import annotations
@@ -15,7 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import torch
 from torch import Tensor
@@ -151,6 +160,21 @@ class OptimizerBase(torch.optim.Optimizer):
         return loss
 
 
+EpsRule = Literal["outside_sqrt", "inside_sqrt", "none"]
+
+
+def _root_plus_eps(x: Tensor, eps: float, eps_rule: EpsRule, take_sqrt: bool) -> Tensor:
+    """The denominator sqrt(x) + eps (torch's); the knobs' mistakes give sqrt(x + eps)
+    (``eps_rule="inside_sqrt"``), sqrt(x) (``"none"``) or x + eps (``take_sqrt=False``)."""
+    if eps_rule == "none":
+        return x.sqrt()
+    if not take_sqrt:
+        return x.add(eps)
+    if eps_rule == "inside_sqrt":
+        return x.add(eps).sqrt_()
+    return x.sqrt().add_(eps)
+
+
 class GD(OptimizerBase):
     """Plain gradient descent: theta <- theta - eta * g."""
 
@@ -163,10 +187,15 @@ class GD(OptimizerBase):
 class SGD(OptimizerBase):
     """SGD with momentum, dampening, Nesterov and L2 weight decay, as ``torch.optim.SGD``.
 
-    g <- g + lambda * theta                         (weight decay)
+    g <- g + lambda * theta                              (weight decay)
     b_1 = g;  b_t = mu * b_{t-1} + (1 - dampening) * g   (momentum buffer)
     d = g + mu * b_t  (Nesterov)  or  d = b_t
     theta <- theta - eta * d
+
+    Knobs (torch's rule first): ``sign`` (-1: theta + eta * d); ``buffer_rule`` ("zero_start":
+    b_1 = (1 - dampening) g, as if from b_0 = 0; "ewma": b_t = mu b_{t-1} + (1 - mu) g from
+    b_0 = 0; "dampening_swapped": g enters with weight dampening); ``nesterov_rule``
+    ("ignored": d = b_t); ``weight_decay_rule`` ("after_momentum": lambda * theta added to d).
     """
 
     hyperparameters = {
@@ -176,23 +205,33 @@ class SGD(OptimizerBase):
         "weight_decay": NON_NEGATIVE,
     }
     defaults_ = {"lr": 1e-3, "momentum": 0.0, "dampening": 0.0, "weight_decay": 0.0, "nesterov": False}
+    sign: ClassVar[float] = 1.0
+    buffer_rule: ClassVar[Literal["torch", "zero_start", "ewma", "dampening_swapped"]] = "torch"
+    nesterov_rule: ClassVar[Literal["torch", "ignored"]] = "torch"
+    weight_decay_rule: ClassVar[Literal["l2", "after_momentum"]] = "l2"
 
     def check_options(self, group):
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("nesterov=True requires momentum > 0 and dampening = 0")
 
     def update_param(self, p, grad, state, group):
-        lr, mu, wd = group["lr"], group["momentum"], group["weight_decay"]
-        if wd != 0:
+        lr, mu, damp, wd = group["lr"], group["momentum"], group["dampening"], group["weight_decay"]
+        if wd != 0 and self.weight_decay_rule == "l2":
             grad = grad.add(p, alpha=wd)
         if mu != 0:
             if "momentum_buffer" not in state:
                 buf = state["momentum_buffer"] = grad.clone()  # b_1 = g_1: no dampening on the first step
+                if self.buffer_rule in ("zero_start", "ewma"):  # b_1 = c * g_1, from b_0 = 0
+                    buf.mul_(1 - mu if self.buffer_rule == "ewma" else 1 - damp)
             else:
                 buf = state["momentum_buffer"]
-                buf.mul_(mu).add_(grad, alpha=1 - group["dampening"])
-            grad = grad.add(buf, alpha=mu) if group["nesterov"] else buf
-        p.add_(grad, alpha=-lr)
+                weight = {"ewma": 1 - mu, "dampening_swapped": damp}.get(self.buffer_rule, 1 - damp)
+                buf.mul_(mu).add_(grad, alpha=weight)
+            nesterov = group["nesterov"] and self.nesterov_rule == "torch"
+            grad = grad.add(buf, alpha=mu) if nesterov else buf
+        if wd != 0 and self.weight_decay_rule == "after_momentum":
+            grad = grad.add(p, alpha=wd)
+        p.add_(grad, alpha=-self.sign * lr)
 
 
 class Adagrad(OptimizerBase):
@@ -202,6 +241,12 @@ class Adagrad(OptimizerBase):
     eta_t = eta / (1 + (t - 1) * lr_decay)
     s_t = s_{t-1} + g^2          (s_0 = initial_accumulator_value)
     theta <- theta - eta_t * g / (sqrt(s_t) + eps)
+
+    Knobs (torch's rule first): ``sign``; ``eps_rule`` ("inside_sqrt", "none") and
+    ``take_sqrt`` (False: s_t + eps); ``accumulate`` ("mean": s_t / t, "after": the step uses
+    s_{t-1}); ``lr_decay_offset`` (1: eta / (1 + t * lr_decay)); ``weight_decay_rule``
+    ("not_accumulated": the raw g is squared, "decoupled": theta * (1 - eta * lambda));
+    ``use_initial_accumulator`` (False: s_0 = 0).
     """
 
     hyperparameters = {
@@ -218,18 +263,34 @@ class Adagrad(OptimizerBase):
         "initial_accumulator_value": 0.0,
         "eps": 1e-10,
     }
+    sign: ClassVar[float] = 1.0
+    eps_rule: ClassVar[EpsRule] = "outside_sqrt"
+    take_sqrt: ClassVar[bool] = True
+    accumulate: ClassVar[Literal["sum", "mean", "after"]] = "sum"
+    lr_decay_offset: ClassVar[int] = 0
+    weight_decay_rule: ClassVar[Literal["l2", "not_accumulated", "decoupled"]] = "l2"
+    use_initial_accumulator: ClassVar[bool] = True
 
     def init_state(self, p, state, group):
-        state["sum"] = torch.full_like(p, group["initial_accumulator_value"])
+        s_0 = group["initial_accumulator_value"] if self.use_initial_accumulator else 0.0
+        state["sum"] = torch.full_like(p, s_0)
 
     def update_param(self, p, grad, state, group):
-        t, s = state["step"], state["sum"]
-        if group["weight_decay"] != 0:
-            grad = grad.add(p, alpha=group["weight_decay"])
-        lr_t = group["lr"] / (1 + (t - 1) * group["lr_decay"])
-        s.addcmul_(grad, grad)
-        std = s.sqrt().add_(group["eps"])
-        p.addcdiv_(grad, std, value=-lr_t)
+        t, s, wd = state["step"], state["sum"], group["weight_decay"]
+        raw = grad
+        if wd != 0:
+            if self.weight_decay_rule == "decoupled":
+                p.mul_(1 - group["lr"] * wd)
+            else:
+                grad = grad.add(p, alpha=wd)
+        lr_t = group["lr"] / (1 + (t - 1 + self.lr_decay_offset) * group["lr_decay"])  # eta_t
+        squared = raw if self.weight_decay_rule == "not_accumulated" else grad
+        s_used = s.clone() if self.accumulate == "after" else s  # "after", a mistake: s_{t-1}
+        s.addcmul_(squared, squared)  # s_t = s_{t-1} + g^2
+        if self.accumulate == "mean":  # a mistake: s_t / t
+            s_used = s / t
+        std = _root_plus_eps(s_used, group["eps"], self.eps_rule, self.take_sqrt)  # sqrt(s_t) + eps
+        p.addcdiv_(grad, std, value=-self.sign * lr_t)  # theta <- theta - eta_t * g / std
 
 
 class RMSProp(OptimizerBase):
@@ -241,6 +302,13 @@ class RMSProp(OptimizerBase):
     otherwise: denom = sqrt(v_t) + eps
     momentum:  b_t = mu * b_{t-1} + g / denom;  theta <- theta - eta * b_t
     otherwise: theta <- theta - eta * g / denom
+
+    Knobs (torch's rule first): ``sign``; ``eps_rule`` ("inside_sqrt", "none") and ``take_sqrt``;
+    ``alpha_swapped`` (v_t = (1 - alpha) v_{t-1} + alpha g^2); ``bias_correction``
+    (v_t / (1 - alpha^t)); ``centered_rule`` ("ignored", "stale": gbar_{t-1}, "no_square":
+    v_t - gbar_t); ``momentum_rule`` ("ewma": (1 - mu) g / denom, "before_normalising":
+    b_t = mu b_{t-1} + g and theta <- theta - eta b_t / denom, "ignored");
+    ``weight_decay_rule`` ("decoupled").
     """
 
     hyperparameters = {
@@ -258,6 +326,14 @@ class RMSProp(OptimizerBase):
         "momentum": 0.0,
         "centered": False,
     }
+    sign: ClassVar[float] = 1.0
+    eps_rule: ClassVar[EpsRule] = "outside_sqrt"
+    take_sqrt: ClassVar[bool] = True
+    alpha_swapped: ClassVar[bool] = False
+    bias_correction: ClassVar[bool] = False
+    centered_rule: ClassVar[Literal["torch", "ignored", "stale", "no_square"]] = "torch"
+    momentum_rule: ClassVar[Literal["torch", "ewma", "before_normalising", "ignored"]] = "torch"
+    weight_decay_rule: ClassVar[Literal["l2", "decoupled"]] = "l2"
 
     def init_state(self, p, state, group):
         state["square_avg"] = torch.zeros_like(p)
@@ -267,22 +343,35 @@ class RMSProp(OptimizerBase):
             state["momentum_buffer"] = torch.zeros_like(p)
 
     def update_param(self, p, grad, state, group):
-        alpha, eps, v = group["alpha"], group["eps"], state["square_avg"]
-        if group["weight_decay"] != 0:
-            grad = grad.add(p, alpha=group["weight_decay"])
-        v.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
-        if group["centered"]:
+        alpha, wd, mu, v = group["alpha"], group["weight_decay"], group["momentum"], state["square_avg"]
+        if wd != 0:
+            if self.weight_decay_rule == "decoupled":
+                p.mul_(1 - group["lr"] * wd)
+            else:
+                grad = grad.add(p, alpha=wd)
+        a = 1 - alpha if self.alpha_swapped else alpha
+        v.mul_(a).addcmul_(grad, grad, value=1 - a)  # v = alpha * v + (1 - alpha) * g^2
+        var = v / (1 - alpha ** state["step"]) if self.bias_correction and alpha < 1 else v
+        if group["centered"] and self.centered_rule != "ignored":
             gbar = state["grad_avg"]
+            gbar_used = gbar.clone() if self.centered_rule == "stale" else gbar
             gbar.lerp_(grad, 1 - alpha)  # gbar = alpha * gbar + (1 - alpha) * g
-            denom = v.addcmul(gbar, gbar, value=-1).sqrt_().add_(eps)
-        else:
-            denom = v.sqrt().add_(eps)
-        if group["momentum"] > 0:
+            if self.centered_rule == "no_square":  # a mistake: v - gbar
+                var = var - gbar_used
+            else:
+                var = var.addcmul(gbar_used, gbar_used, value=-1)  # v - gbar^2
+        denom = _root_plus_eps(var, group["eps"], self.eps_rule, self.take_sqrt)  # sqrt(var) + eps
+        lr = self.sign * group["lr"]
+        if mu > 0 and self.momentum_rule != "ignored":
             buf = state["momentum_buffer"]
-            buf.mul_(group["momentum"]).addcdiv_(grad, denom)
-            p.add_(buf, alpha=-group["lr"])
+            if self.momentum_rule == "before_normalising":
+                buf.mul_(mu).add_(grad)
+                p.addcdiv_(buf, denom, value=-lr)
+            else:
+                buf.mul_(mu).addcdiv_(grad, denom, value=1 - mu if self.momentum_rule == "ewma" else 1)
+                p.add_(buf, alpha=-lr)
         else:
-            p.addcdiv_(grad, denom, value=-group["lr"])
+            p.addcdiv_(grad, denom, value=-lr)
 
 
 class Adam(OptimizerBase):
@@ -293,6 +382,14 @@ class Adam(OptimizerBase):
     v_t = beta2 * v_{t-1} + (1 - beta2) * g^2
     vmax_t = max(vmax_{t-1}, v_t)                    (amsgrad only; used in place of v_t)
     theta <- theta - eta / (1 - beta1^t) * m_t / (sqrt(v_t) / sqrt(1 - beta2^t) + eps)
+
+    Knobs (torch's rule first): ``sign``; ``weight_decay_rule`` ("decoupled": theta <- theta *
+    (1 - eta * lambda) first, AdamW's rule; "decoupled_after": after the step; "decoupled_no_lr":
+    theta * (1 - lambda)); ``swap_betas``; ``correct_m`` and ``correct_v`` (False: no bias
+    correction); ``t_offset`` (the corrections use t + t_offset); ``amsgrad_rule`` ("ignored",
+    "corrected_max": the max of v_t / (1 - beta2^t)); ``eps_rule`` ("inside_sqrt":
+    sqrt(v_hat + eps), "before_correction": sqrt(v_t) + eps with the correction moved into
+    the step size, "none") and ``take_sqrt`` (False: v_hat + eps).
     """
 
     hyperparameters = {
@@ -308,7 +405,15 @@ class Adam(OptimizerBase):
         "weight_decay": 0.0,
         "amsgrad": False,
     }
-    decoupled_weight_decay: ClassVar[bool] = False
+    sign: ClassVar[float] = 1.0
+    weight_decay_rule: ClassVar[Literal["l2", "decoupled", "decoupled_after", "decoupled_no_lr"]] = "l2"
+    swap_betas: ClassVar[bool] = False
+    correct_m: ClassVar[bool] = True
+    correct_v: ClassVar[bool] = True
+    t_offset: ClassVar[int] = 0
+    amsgrad_rule: ClassVar[Literal["torch", "ignored", "corrected_max"]] = "torch"
+    eps_rule: ClassVar[Literal["outside_sqrt", "inside_sqrt", "before_correction", "none"]] = "outside_sqrt"
+    take_sqrt: ClassVar[bool] = True
 
     def check_options(self, group):
         if not (isinstance(group["betas"], tuple) and len(group["betas"]) == 2):
@@ -327,26 +432,48 @@ class Adam(OptimizerBase):
 
     def update_param(self, p, grad, state, group):
         lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-        t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
+        if self.swap_betas:
+            beta1, beta2 = beta2, beta1
+        t, m, v = state["step"] + self.t_offset, state["exp_avg"], state["exp_avg_sq"]
         if wd != 0:
-            if self.decoupled_weight_decay:
-                p.mul_(1 - lr * wd)  # AdamW: shrink theta directly, before the Adam step
-            else:
+            if self.weight_decay_rule == "l2":
                 grad = grad.add(p, alpha=wd)  # Adam: L2 penalty folded into the gradient
+            elif self.weight_decay_rule == "decoupled":
+                p.mul_(1 - lr * wd)  # AdamW: shrink theta directly, before the Adam step
+            elif self.weight_decay_rule == "decoupled_no_lr":
+                p.mul_(1 - wd)
         m.lerp_(grad, 1 - beta1)  # m = beta1 * m + (1 - beta1) * g
-        v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-        if group["amsgrad"]:
-            torch.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-            v = state["max_exp_avg_sq"]
-        bias_correction1 = 1 - beta1**t
-        bias_correction2 = 1 - beta2**t
-        denom = (v.sqrt() / math.sqrt(bias_correction2)).add_(eps)
-        p.addcdiv_(m, denom, value=-lr / bias_correction1)
+        v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)  # v = beta2 * v + (1 - beta2) * g^2
+        bias_correction1 = 1 - beta1**t if self.correct_m else 1.0
+        bias_correction2 = 1 - beta2**t if self.correct_v else 1.0
+        if group["amsgrad"] and self.amsgrad_rule != "ignored":
+            vmax = state["max_exp_avg_sq"]
+            if self.amsgrad_rule == "corrected_max":  # a mistake: the max of v / (1 - beta2^t)
+                torch.maximum(vmax, v / bias_correction2, out=vmax)
+                bias_correction2 = 1.0
+            else:
+                torch.maximum(vmax, v, out=vmax)  # vmax = max(vmax, v)
+            v = vmax
+        step_size = lr / bias_correction1
+        if self.eps_rule == "inside_sqrt":  # a mistake: sqrt(v_hat + eps)
+            denom = (v / bias_correction2).add_(eps).sqrt_()
+        elif self.eps_rule == "before_correction":  # a mistake: Kingma & Ba's "efficient" form, eps_hat = eps
+            denom = v.sqrt().add_(eps)
+            step_size = lr * math.sqrt(bias_correction2) / bias_correction1
+        elif not self.take_sqrt:  # a mistake: v_hat + eps
+            denom = (v / bias_correction2).add_(eps)
+        else:
+            denom = v.sqrt() / math.sqrt(bias_correction2)  # sqrt(v_hat) = sqrt(v) / sqrt(1 - beta2^t)
+            if self.eps_rule == "outside_sqrt":
+                denom.add_(eps)  # sqrt(v_hat) + eps
+        p.addcdiv_(m, denom, value=-self.sign * step_size)  # theta <- theta - eta / (1 - beta1^t) * m / denom
+        if wd != 0 and self.weight_decay_rule == "decoupled_after":
+            p.mul_(1 - lr * wd)
 
 
 class AdamW(Adam):
     """AdamW, as ``torch.optim.AdamW``: decoupled weight decay theta <- theta * (1 - eta * lambda),
-    applied before the Adam step and never seen by m or v."""
+    applied before the Adam step and never seen by m or v (``weight_decay_rule = "decoupled"``)."""
 
     defaults_ = {**Adam.defaults_, "weight_decay": 1e-2}
-    decoupled_weight_decay = True
+    weight_decay_rule = "decoupled"

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .reporting import fmt_diff
+from .numerics import fmt_diff
 
 __all__ = [
     "constant",

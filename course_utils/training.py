@@ -1,4 +1,5 @@
-"""A small training loop: any model, any optimizer, an optional scheduler, a progress bar."""
+"""A small training loop: any model, any optimizer, an optional scheduler, a progress bar; and
+`RecordingSGD`, an SGD that records the learning rate of every step it takes."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-__all__ = ["History", "train", "evaluate", "make_mlp"]
+__all__ = ["History", "RecordingSGD", "train", "evaluate", "make_mlp"]
 
 
 @dataclass
@@ -33,6 +34,27 @@ class History:
     @property
     def final_val_loss(self) -> float:
         return self.epoch_val_loss[-1] if self.epoch_val_loss else math.nan
+
+
+class RecordingSGD(torch.optim.SGD):
+    """``torch.optim.SGD`` that records the learning rate of every step it takes.
+
+    ``lrs[k]`` is the lr (of the first parameter group) that step k + 1 used and ``n_steps``
+    the number of steps: a check or a notebook sees how many steps a loop took and with which
+    lr. A subclass rather than a wrapper, so torch's lr schedulers drive it as they drive SGD.
+    """
+
+    def __init__(self, params: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(params, *args, **kwargs)
+        self.lrs: list[float] = []
+
+    def step(self, closure: Any = None) -> Any:  # type: ignore[override]
+        self.lrs.append(float(self.param_groups[0]["lr"]))
+        return super().step(closure)
+
+    @property
+    def n_steps(self) -> int:
+        return len(self.lrs)
 
 
 def make_mlp(sizes: Iterable[int], activation: Callable[[], nn.Module] = nn.ReLU, seed: int | None = 0) -> nn.Sequential:

@@ -4,7 +4,8 @@ The computing part is pure and testable without a browser:
 
 * `explorer_trajectories(landscape, optimizers, start, steps, values)` runs every optimizer with
   the hyperparameters that the slider ``values`` give it and returns the trajectories;
-* `explorer_figure(...)` draws them (contour + loss per step) and returns the figure.
+* `explorer_figure(...)` draws them (contour + loss per step, drawn as an `ExplorerStyle`
+  says) and returns the figure; `draw_explorer(...)` draws trajectories computed elsewhere.
 
 `trajectory_explorer(...)` wires one slider per hyperparameter to `explorer_figure`: moving a
 slider reruns `run_trajectory` for every optimizer and redraws the figure in an ``Output`` widget.
@@ -28,7 +29,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,7 @@ from .plotting import new_figure, plot_contour, plot_losses
 from .trajectory import Trajectory, run_trajectory
 
 __all__ = [
+    "ExplorerStyle",
     "Slider",
     "TrajectoryExplorer",
     "draw_explorer",
@@ -170,34 +172,41 @@ def explorer_trajectories(
     return trajectories
 
 
+@dataclass(frozen=True)
+class ExplorerStyle:
+    """How an explorer figure is drawn: the contour panel's ``xlim``/``ylim`` and ``log_scale``,
+    the loss panel's ``logy`` (None: a log scale when every loss is positive), the ``title``
+    (None: the slider values and the number of steps), the trajectories' ``colors``, the contour
+    grid's resolution ``n`` (n x n points), ``figsize`` in inches and ``dpi`` (None: the course
+    style's)."""
+
+    xlim: tuple[float, float] | None = None
+    ylim: tuple[float, float] | None = None
+    logy: bool | None = None
+    log_scale: bool = False
+    title: str | None = None
+    colors: Sequence[str] | None = None
+    n: int = 120
+    figsize: tuple[float, float] = (10.0, 4.0)
+    dpi: float | None = None
+
+
 def explorer_figure(
     landscape: Landscape,
     optimizers: Mapping[str, OptimizerSpec],
     start: Sequence[float],
     steps: int,
     values: Mapping[str, float],
-    *,
-    xlim: tuple[float, float] | None = None,
-    ylim: tuple[float, float] | None = None,
-    logy: bool | None = None,
-    log_scale: bool = False,
-    title: str | None = None,
-    colors: Sequence[str] | None = None,
-    n: int = 120,
-    figsize: tuple[float, float] = (10.0, 4.0),
-    dpi: float | None = None,
+    style: ExplorerStyle | None = None,
+    **options: Any,
 ) -> Figure:
     """The explorer's figure for one setting of the sliders: every optimizer's trajectory on
-    the contour of ``landscape`` (left) and its loss per step (right).
-
-    ``logy=None`` puts the loss panel on a log scale when every loss is positive; ``n`` is the
-    contour grid's resolution (n x n points), ``figsize`` the size in inches and ``dpi`` the
-    resolution (None: the course style's).
+    the contour of ``landscape`` (left) and its loss per step (right). ``style`` and the keyword
+    ``options`` (fields of `ExplorerStyle`: ``xlim``, ``logy``, ``colors``, ``dpi``, ...) say
+    how it is drawn; see `draw_explorer`.
     """
     trajectories = explorer_trajectories(landscape, optimizers, start, steps, values)
-    return draw_explorer(landscape, trajectories, values, steps, xlim=xlim, ylim=ylim, logy=logy,
-                         log_scale=log_scale, title=title, colors=colors, n=n, figsize=figsize,
-                         dpi=dpi)
+    return draw_explorer(landscape, trajectories, values, steps, style, **options)
 
 
 def draw_explorer(
@@ -205,32 +214,28 @@ def draw_explorer(
     trajectories: Sequence[Trajectory],
     values: Mapping[str, float] | None = None,
     steps: int | None = None,
-    *,
-    xlim: tuple[float, float] | None = None,
-    ylim: tuple[float, float] | None = None,
-    logy: bool | None = None,
-    log_scale: bool = False,
-    title: str | None = None,
-    colors: Sequence[str] | None = None,
-    n: int = 120,
-    figsize: tuple[float, float] = (10.0, 4.0),
-    dpi: float | None = None,
+    style: ExplorerStyle | None = None,
+    **options: Any,
 ) -> Figure:
     """Draw already computed ``trajectories`` as `explorer_figure` does: the two panels of
-    `plot_trajectories` (contour with paths, loss per step) with an ``n`` x ``n`` contour grid.
-    The default title lists the slider ``values`` and the number of ``steps``."""
+    `plot_trajectories` (contour with paths, loss per step). ``options`` are fields of
+    `ExplorerStyle` that override those of ``style``; the default title lists the slider
+    ``values`` and the number of ``steps``."""
+    st = replace(style or ExplorerStyle(), **options)
+    logy = st.logy
     if logy is None:
         logy = all(bool(np.all(tr.losses > 0)) for tr in trajectories)
+    title = st.title
     if title is None:
         parts = [f"{k} = {v:.3g}" for k, v in (values or {}).items()]
         title = ", ".join(parts) + (f" ({steps} steps)" if steps is not None else "")
-    fig, (ax0, ax1) = new_figure(1, 2, figsize=figsize)
-    plot_contour(landscape, trajectories, ax=ax0, xlim=xlim, ylim=ylim, log_scale=log_scale,
-                 colors=colors, n=n, title="Trajectories on " + landscape.name)
-    plot_losses(trajectories, ax=ax1, logy=logy, colors=colors, title="Loss at each recorded point")
+    fig, (ax0, ax1) = new_figure(1, 2, figsize=st.figsize)
+    plot_contour(landscape, trajectories, ax=ax0, xlim=st.xlim, ylim=st.ylim, log_scale=st.log_scale,
+                 colors=st.colors, n=st.n, title="Trajectories on " + landscape.name)
+    plot_losses(trajectories, ax=ax1, logy=logy, colors=st.colors, title="Loss at each recorded point")
     fig.suptitle(title)
-    if dpi is not None:
-        fig.set_dpi(dpi)
+    if st.dpi is not None:
+        fig.set_dpi(st.dpi)
     return fig
 
 
@@ -259,7 +264,8 @@ class TrajectoryExplorer:
         if not sliders:
             raise ValueError("sliders must name at least one hyperparameter")
         self.landscape, self.optimizers = landscape, dict(optimizers)
-        self.start, self.steps, self.figure_kw, self.dpi = tuple(start), int(steps), figure_kw, dpi
+        self.start, self.steps, self.dpi = tuple(start), int(steps), dpi
+        self.style = ExplorerStyle(**figure_kw)
         self.specs = {name: Slider.from_spec(s) for name, s in sliders.items()}
         self.sliders = {name: s.widget(name, continuous_update) for name, s in self.specs.items()}
         self.figure: Figure | None = None
@@ -275,8 +281,7 @@ class TrajectoryExplorer:
         self.values = dict(values)
         self.trajectories = explorer_trajectories(self.landscape, self.optimizers, self.start,
                                                   self.steps, self.values)
-        self.figure = draw_explorer(self.landscape, self.trajectories, self.values, self.steps,
-                                    **self.figure_kw)
+        self.figure = draw_explorer(self.landscape, self.trajectories, self.values, self.steps, self.style)
         self.figure.set_dpi(self.dpi)  # the inline PNG's resolution: smaller notebooks, faster redraws
         self.redraws += 1
         display(self.figure)
@@ -301,8 +306,8 @@ def trajectory_explorer(
     ``optimizers`` from ``start`` for ``steps`` steps and redraws contour + losses.
 
     Put the cell in ``nbval-ignore-output``: a widget's output is not reproducible text.
-    ``kw`` goes to `explorer_figure` (``logy``, ``log_scale``, ``title``, ``colors``, ``n``,
-    ``figsize``) or is ``continuous_update`` (redraw while dragging; default False: on release)
+    ``kw`` are fields of `ExplorerStyle` (``logy``, ``log_scale``, ``title``, ``colors``, ``n``,
+    ``figsize``) or ``continuous_update`` (redraw while dragging; default False: on release)
     or ``dpi`` (of the figure shown, default 72).
     """
     return TrajectoryExplorer(landscape, optimizers, start, steps, sliders, xlim=xlim, ylim=ylim, **kw)

@@ -126,7 +126,7 @@ def write_pair(folder: Path, text: str = FIXTURE_PY, stem: str = STEM) -> Path:
 
 def execute_pair(py: Path) -> Path:
     """Execute the pair's .ipynb in place and re-sync, as ``optim-course execute`` does."""
-    from course_utils.cli import main
+    from course_utils.authoring.cli import main
 
     assert main(["execute", str(py.with_suffix(".ipynb"))]) == 0
     return py.with_suffix(".ipynb")
@@ -141,7 +141,7 @@ def fake_execute(py: Path) -> Path:
     import nbformat
     from matplotlib.figure import Figure
 
-    from course_utils.cli import jupytext_sync
+    from course_utils.authoring.cli import jupytext_sync
 
     fig = Figure(figsize=(3, 2))
     ax = fig.subplots()

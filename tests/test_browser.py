@@ -35,7 +35,9 @@ from _course_fixture import (
     write_pair,
 )
 
-from course_utils.build import build_course
+from course_utils.authoring.build import build_course
+
+pytestmark = pytest.mark.slow  # executes notebooks / drives a browser: `make slow` and CI
 
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 FLAGS = [

@@ -12,17 +12,11 @@ import nbformat
 import pytest
 from _course_fixture import STEM, course_notebooks, fake_execute, need_node_modules, write_pair
 
-from course_utils.build import (
-    STUB_RAISE,
-    BuildError,
-    StubError,
-    build_course,
-    normalize_math,
-    parse_title_cell,
-    stub_source,
-    student_notebook,
-)
-from course_utils.cli import main
+from course_utils.authoring.build import build_course
+from course_utils.authoring.cli import main
+from course_utils.authoring.site import BuildError, normalize_math
+from course_utils.authoring.student import STUB_RAISE, StubError, stub_source, student_notebook
+from course_utils.authoring.titles import parse_title_cell
 
 CDN_HOSTS = ("unpkg.com", "cdnjs.cloudflare.com", "cdn.jsdelivr.net", "code.jquery.com")
 

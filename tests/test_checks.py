@@ -17,6 +17,7 @@ from course_utils import (
     ewma,
     ewma_weights,
 )
+from course_utils.checks import check_bias_fading
 from course_utils.optim import OptimizerBase
 
 
@@ -41,6 +42,17 @@ def test_check_bias_steps():
     assert "effective window" in check_bias_steps(10, 0.9, 0.01).hint
 
 
+def test_check_bias_fading():
+    assert check_bias_fading(3.0, 44, beta=0.9, tol=0.01).passed
+    wrong_limit = check_bias_fading(1.0, 44, beta=0.9, tol=0.01)
+    assert wrong_limit.status == "FAIL" and "correction factor" in wrong_limit.hint
+    assert "44" not in wrong_limit.hint + wrong_limit.message  # the second answer is not given away
+    short = check_bias_fading(3.0, 43, beta=0.9, tol=0.01)
+    assert short.status == "FAIL" and "one step short" in short.hint
+    assert check_bias_fading(None, None).status == "NOT IMPLEMENTED YET"
+    assert check_bias_fading(3.0, None).status == "NOT IMPLEMENTED YET"
+
+
 def test_check_ewma_right_and_wrong():
     assert check_ewma(lambda x, b, c: ewma(x, b, c)).passed
     no_corr = check_ewma(lambda x, b, c: ewma(x, b, False))
@@ -53,12 +65,12 @@ def test_check_ewma_right_and_wrong():
             out.append(v / (1 - beta**t) if corrected else v)
         return torch.stack(out)
 
-    assert "v_0 = 0" in check_ewma(started_at_first).hint
+    assert "a_0 = 0" in check_ewma(started_at_first).hint
 
     def swapped(x, beta, corrected):
         return ewma(x, 1 - beta, corrected) if beta != 0 else ewma(x, beta, corrected)
 
-    assert "not the other way round" in check_ewma(swapped).hint
+    assert "swapped" in check_ewma(swapped).hint
 
     def t_from_zero(x, beta, corrected):
         t = torch.arange(0, len(x), dtype=x.dtype)
@@ -112,7 +124,7 @@ def fixed_logger(landscape, optimizer_cls, start, steps, **hp):
 def test_check_trajectory_logger():
     assert check_trajectory_logger(fixed_logger).passed
     bad = check_trajectory_logger(buggy_logger)
-    assert bad.status == "FAIL" and "before" in bad.hint
+    assert bad.status == "FAIL" and "which point" in bad.hint
 
 
 class MyGD(OptimizerBase):

@@ -79,8 +79,8 @@ def test_ema_config_passes_for_lr_eta_times_one_minus_beta(eta, beta):
 
 @pytest.mark.parametrize("config, hint", [
     ({"lr": 0.1, "momentum": 0.9, "dampening": 0.9}, "b_1 = g_1"),
-    ({"lr": 0.1, "momentum": 0.9}, "times too long"),
-    ({"lr": 0.01, "momentum": 0.8}, "momentum = beta"),
+    ({"lr": 0.1, "momentum": 0.9}, "without the average's factor"),
+    ({"lr": 0.01, "momentum": 0.8}, "same rate"),
     ({"lr": 0.01, "momentum": 0.9, "nesterov": True}, "no look-ahead"),
     ({"lr": 0.01, "momentum": 0.9, "dampening": 0.5}, "use dampening = 0"),
     ({"lr": 0.02, "momentum": 0.9}, "which lr"),
@@ -99,3 +99,30 @@ def test_ema_config_stub_and_bad_input():
     assert check_ema_torch_config(None).status == "NOT IMPLEMENTED YET"
     assert check_ema_torch_config([0.01, 0.9]).status == "FAIL"
     assert check_ema_torch_config({"lr": 0.01, "momentum": 0.9, "typo": 1}).status == "ERROR"
+
+
+def test_the_averaging_form_takes_its_gradient_from_a_closure():
+    """The check runs its EMA reference through run_trajectory, which hands the step a closure."""
+    from course_utils import quadratic
+    from course_utils.checks.nb02_momentum import _EMAMomentum
+
+    land, eta, beta = quadratic((1.0, 10.0), angle=0.5), 0.1, 0.9
+    tr = run_trajectory(land, lambda ps: _EMAMomentum(ps, eta, beta), (-1.5, 1.0), 5)
+    m, theta = np.zeros(2), np.array([-1.5, 1.0])
+    for t in range(1, 6):
+        w = torch.tensor(theta, requires_grad=True)
+        land(w[0], w[1]).backward()
+        m = beta * m + (1 - beta) * w.grad.numpy()
+        theta = theta - eta * m
+        np.testing.assert_allclose(tr.positions[t], theta, rtol=1e-12)
+    w = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    opt = _EMAMomentum([w], eta, beta)
+
+    def closure():
+        opt.zero_grad()
+        loss = land(w[0], w[1])
+        loss.backward()
+        return loss
+
+    expected = float(land(torch.tensor(1.0, dtype=torch.float64), torch.tensor(2.0, dtype=torch.float64)))
+    assert float(opt.step(closure)) == expected

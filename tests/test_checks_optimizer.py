@@ -4,6 +4,7 @@ students that raise, produce nan or are still stubs; correct implementations pas
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import pytest
 import torch
@@ -12,20 +13,19 @@ from hypothesis import strategies as st
 
 import course_utils.optim as ours
 from course_utils import OptimizerBase, check_optimizer
-from course_utils.checks.optimizer import DEFAULT_PROBLEMS, _run
-from course_utils.mistakes import (
+from course_utils.checks.mistakes import (
     DEFAULT_CONFIGS,
     KNOWN_MISTAKES,
-    AdagradCore,
-    AdamCore,
-    AdamWCore,
+    Mistake,
     Mutant,
-    RMSPropCore,
-    SGDCore,
     default_configs,
+    implementation_of,
     known_mistakes,
+    make_mutant,
+    register,
     torch_reference,
 )
+from course_utils.checks.optimizer import DEFAULT_PROBLEMS, _run
 
 REFERENCES = {
     torch.optim.SGD: ours.SGD,
@@ -34,13 +34,7 @@ REFERENCES = {
     torch.optim.Adam: ours.Adam,
     torch.optim.AdamW: ours.AdamW,
 }
-CORES = {
-    torch.optim.SGD: SGDCore,
-    torch.optim.Adagrad: AdagradCore,
-    torch.optim.RMSprop: RMSPropCore,
-    torch.optim.Adam: AdamCore,
-    torch.optim.AdamW: AdamWCore,
-}
+CORES = {ref: implementation_of(ref) for ref in REFERENCES}  # the class each mutant turns a knob of
 ALL_MUTANTS = [(ref, m) for ref, ms in KNOWN_MISTAKES.items() for m in ms]
 
 
@@ -82,6 +76,60 @@ def test_course_classes_map_to_torch():
     assert default_configs(torch.optim.LBFGS) == [{"lr": 0.01}]
 
 
+def test_each_update_rule_is_written_once():
+    """The mutants are the course's reference classes with knobs turned: one implementation per
+    rule, and each mutant changes only the class attributes its Mistake declares."""
+    for ref, mutants in KNOWN_MISTAKES.items():
+        impl = implementation_of(ref)
+        assert impl is REFERENCES[ref], ref
+        for m in mutants:
+            assert m.__bases__ == (impl, Mutant), m.__name__
+            assert m.knobs and all(getattr(m, k) == v != getattr(impl, k) for k, v in m.knobs.items())
+            own = set(vars(m)) - {"__module__", "__qualname__", "__doc__", "hint", "mistake", "knobs",
+                                  "step"}  # torch.optim.Optimizer wraps a class's step on first use
+            assert own == set(m.knobs), m.__name__
+
+
+def test_make_mutant_rejects_knobs_that_do_not_fit():
+    with pytest.raises(ValueError, match="no knob 'eps_placement'"):
+        make_mutant(ours.Adam, Mistake("AdamX", "x", "a hint", {"eps_placement": "inside"}))
+    with pytest.raises(ValueError, match="already Adam's rule"):
+        make_mutant(ours.Adam, Mistake("AdamX", "x", "a hint", {"eps_rule": "outside_sqrt"}))
+    with pytest.raises(ValueError, match="eps_rule must be one of"):
+        make_mutant(ours.Adam, Mistake("AdamX", "x", "a hint", {"eps_rule": "inside"}))
+    with pytest.raises(ValueError, match="turns no knob"):
+        Mistake("AdamX", "x", "a hint", {})
+    with pytest.raises(ValueError, match="already registered"):
+        register(torch.optim.Adam, ours.Adam, [], [{"lr": 0.01}])
+
+
+class SignDescent(OptimizerBase):
+    """theta <- theta - eta * sign(g): a reference another module registers (and implements)."""
+
+    defaults_ = {"lr": 1e-3}
+    sign: ClassVar[float] = 1.0
+
+    def update_param(self, p, grad, state, group):
+        p.add_(grad.sign(), alpha=-self.sign * group["lr"])
+
+
+def test_another_module_can_register_a_reference_and_its_mistakes(monkeypatch):
+    import course_utils.checks.mistakes as registry
+
+    for name in ("KNOWN_MISTAKES", "DEFAULT_CONFIGS", "_IMPLEMENTATIONS", "_ALIASES"):
+        monkeypatch.setattr(registry, name, dict(getattr(registry, name)))
+    wrong = Mistake("SignDescentWrongSign", "wrong sign", "theta <- theta - eta * sign(g).", {"sign": -1.0})
+    (mutant,) = registry.register(SignDescent, SignDescent, [wrong], [{"lr": 0.01}, {"lr": 0.1}])
+    assert mutant.__name__ == "SignDescentWrongSign" and mutant.sign == -1.0
+    assert registry.known_mistakes(SignDescent) == [mutant]
+    assert registry.default_configs(SignDescent) == [{"lr": 0.01}, {"lr": 0.1}]
+    assert check_optimizer(SignDescent, SignDescent).passed
+    result = check_optimizer(mutant, SignDescent)
+    assert result.status == "FAIL" and result.hint == wrong.hint
+    with pytest.raises(ValueError, match="used twice"):
+        registry.register(torch.optim.Adamax, SignDescent, [wrong], [{"lr": 0.01}])
+
+
 # --------------------------------------------------------------------------------------------
 # Correct implementations pass
 # --------------------------------------------------------------------------------------------
@@ -94,7 +142,8 @@ def test_course_references_pass_with_default_configs(ref):
 
 @pytest.mark.parametrize("ref", list(CORES), ids=lambda r: r.__name__)
 def test_mutant_cores_without_a_mistake_equal_torch(ref):
-    """Each mutant turns one knob of its core; the core with no knob turned is torch's rule."""
+    """Each mutant turns one knob of its core (the course's reference class); with no knob
+    turned it is torch's rule."""
     result = check_optimizer(CORES[ref], ref)
     assert result.passed, result
 

@@ -12,8 +12,8 @@ import nbformat
 import pytest
 from _course_fixture import STEM, fake_execute, write_pair
 
-from course_utils.audit import check_anatomy, check_pair
-from course_utils.cli import jupytext_sync, main
+from course_utils.authoring.audit import check_anatomy, check_pair
+from course_utils.authoring.cli import jupytext_sync, main
 
 GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
 
@@ -200,7 +200,7 @@ def test_title_cell_must_be_a_slide(good_nb):
 def test_execute_coalesces_stream_chunks():
     from nbformat.v4 import new_output
 
-    from course_utils.cli import coalesce_streams
+    from course_utils.authoring.cli import coalesce_streams
 
     outs = [new_output("stream", name="stdout", text="a\n"), new_output("stream", name="stdout", text="b\n"),
             new_output("stream", name="stderr", text="w\n"), new_output("stream", name="stdout", text="c\n"),

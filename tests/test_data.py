@@ -1,5 +1,6 @@
 """Tests for course_utils.data: shapes, dtypes, seeding, pixel scaling, split sizes, bad arguments."""
 
+import math
 from collections import Counter
 
 import numpy as np
@@ -182,3 +183,17 @@ def test_digits_file_reader_equals_sklearn():
     X, y = _digits_arrays()
     X_sk, y_sk = sk_load(return_X_y=True)
     assert np.array_equal(X, X_sk) and np.array_equal(y, y_sk)
+
+
+def test_train_loader_reshuffles_every_epoch_in_a_reproducible_order():
+    data = load_digits()
+    loader = data.train_loader(64, seed=3)
+    first = [yb.clone() for _, yb in loader]
+    second = [yb.clone() for _, yb in loader]
+    again = [yb.clone() for _, yb in data.train_loader(64, seed=3)]
+    assert len(first) == math.ceil(len(data.y_train) / 64)
+    assert all(torch.equal(a, b) for a, b in zip(first, again, strict=True))
+    assert not all(torch.equal(a, b) for a, b in zip(first, second, strict=True))
+    assert torch.equal(torch.cat(first).sort().values, data.y_train.sort().values)  # each example once
+    with pytest.raises(ValueError, match="batch_size"):
+        data.train_loader(0)

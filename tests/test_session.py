@@ -33,7 +33,7 @@ def test_figure_png_is_a_small_palette_png():
     from PIL import Image
 
     from course_utils import new_figure
-    from course_utils.session import figure_png
+    from course_utils.figures_png import figure_png
 
     fig, ax = new_figure()
     x = np.linspace(0, 1, 200)
@@ -55,7 +55,7 @@ def test_figure_png_honours_the_figure_dpi_and_paints_white():
     from PIL import Image
 
     from course_utils import new_figure
-    from course_utils.session import figure_png
+    from course_utils.figures_png import figure_png
 
     fig, ax = new_figure(figsize=(4.0, 3.0))
     ax.plot([0, 1], [0, 1])
@@ -78,7 +78,7 @@ def test_figure_png_keeps_thin_lines_in_their_colours():
     from PIL import Image
 
     from course_utils import PALETTE, new_figure
-    from course_utils.session import palette_png
+    from course_utils.figures_png import palette_png
 
     fig, axes = new_figure(1, 3, figsize=(12.0, 3.8))
     x = np.linspace(-2, 2, 100)
@@ -117,7 +117,7 @@ def test_palette_png_is_exact_with_few_colours():
 
     from PIL import Image
 
-    from course_utils.session import palette_png
+    from course_utils.figures_png import palette_png
 
     rng = np.random.default_rng(0)
     colours = rng.integers(0, 256, size=(200, 3), dtype=np.uint8)

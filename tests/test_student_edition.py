@@ -17,8 +17,10 @@ import pytest
 from _course_fixture import course_notebooks, write_pair
 from nbclient import NotebookClient
 
-from course_utils.audit import is_check_cell
-from course_utils.build import SOLUTION_TAG, student_notebook
+from course_utils.authoring.audit import is_check_cell
+from course_utils.authoring.student import SOLUTION_TAG, student_notebook
+
+pytestmark = pytest.mark.slow  # executes notebooks / drives a browser: `make slow` and CI
 
 CASES = [pytest.param(None, id="fixture")] + [pytest.param(p, id=p.stem) for p in course_notebooks()]
 

@@ -277,3 +277,26 @@ def test_progress_false_prints_nothing(capsys):
     train(model, torch.optim.SGD(model.parameters(), lr=0.1), nn.MSELoss(), _loader(X, y, 4), 2, progress=False)
     out = capsys.readouterr()
     assert out.out == "" and out.err == ""
+
+
+def test_recording_sgd_counts_steps_and_records_the_lr_each_used():
+    from course_utils.training import RecordingSGD
+
+    torch.manual_seed(0)
+    a, b = torch.nn.Linear(3, 1).double(), torch.nn.Linear(3, 1).double()
+    b.load_state_dict(a.state_dict())
+    opt = RecordingSGD(a.parameters(), lr=0.1, momentum=0.9)
+    ref = torch.optim.SGD(b.parameters(), lr=0.1, momentum=0.9)
+    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+    x = torch.randn(8, 3, dtype=torch.float64)
+    for k in range(4):
+        for model, o in ((a, opt), (b, ref)):
+            o.zero_grad()
+            model(x).square().mean().backward()
+            o.step()
+        sched.step()
+        for g in ref.param_groups:
+            g["lr"] = 0.1 * 0.5 ** (k + 1)
+    assert opt.n_steps == 4 and opt.lrs == [0.1, 0.05, 0.025, 0.0125]
+    for p, q in zip(a.parameters(), b.parameters(), strict=True):
+        assert torch.equal(p, q)  # the same steps as torch's SGD

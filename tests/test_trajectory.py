@@ -71,3 +71,52 @@ def test_bad_arguments(kwargs):
     args = {"start": [1.0, 1.0], "steps": 3} | kwargs
     with pytest.raises(ValueError):
         run_trajectory(quadratic(), GD, args["start"], args["steps"], lr=0.1)
+
+
+def test_record_state_and_lrs_equal_a_hand_written_loop():
+    """What notebook 03 recorded by hand: the state buffer after every step and the lr it used."""
+    from course_utils import Adagrad
+
+    land, start, steps = quadratic((1.0, 10.0), angle=0.3), (1.5, -1.0), 12
+
+    def sched(opt):
+        return torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)
+
+    tr = run_trajectory(land, Adagrad, start, steps, lr=0.3, scheduler=sched, record_state=["sum"])
+    w = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    opt = Adagrad([w], lr=0.3)
+    s = sched(opt)
+    sums, lrs = [], []
+    for _ in range(steps):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.zero_grad()
+        land(w[0], w[1]).backward()
+        opt.step()
+        s.step()
+        sums.append(opt.state[w]["sum"].clone())
+    assert tr.states["sum"].shape == (steps, 2)
+    np.testing.assert_array_equal(tr.states["sum"], torch.stack(sums).numpy())
+    np.testing.assert_array_equal(tr.lrs, lrs)
+    assert tr.lrs[0] == 0.3 and tr.lrs[-1] == pytest.approx(0.3 * 0.9 ** (steps - 1))
+    one = run_trajectory(land, Adagrad, start, 3, lr=0.3, record_state="sum")
+    np.testing.assert_array_equal(one.states["sum"], run_trajectory(land, Adagrad, start, 3, lr=0.3,
+                                                                     record_state=("sum",)).states["sum"])
+    assert run_trajectory(land, GD, start, 3, lr=0.1).states == {}
+
+
+def test_record_state_names_a_missing_buffer():
+    with pytest.raises(ValueError, match="no 'sum'.*exp_avg"):
+        run_trajectory(quadratic(), Adam, [1.0, 1.0], 2, lr=0.1, record_state="sum")
+
+
+def test_max_path_difference():
+    from course_utils.trajectory import max_path_difference
+
+    a = run_trajectory(quadratic(), GD, [1.0, 1.0], 5, lr=0.1)
+    b = run_trajectory(quadratic(), SGD, [1.0, 1.0], 5, lr=0.1)
+    assert max_path_difference(a, a) == 0.0
+    c = run_trajectory(quadratic(), GD, [1.0, 1.25], 5, lr=0.1)
+    assert max_path_difference(a, c) == pytest.approx(0.25)  # the start differs most
+    assert max_path_difference(a, b) <= 1e-15
+    with pytest.raises(ValueError, match="different lengths"):
+        max_path_difference(a, run_trajectory(quadratic(), GD, [1.0, 1.0], 4, lr=0.1))

@@ -232,3 +232,16 @@ def test_figure_size_and_the_explorers_dpi():
 def test_explorer_needs_sliders():
     with pytest.raises(ValueError, match="sliders"):
         trajectory_explorer(LAND, {"GD": GD}, START, 5, {})
+
+
+def test_one_style_object_for_explorer_figure_and_draw_explorer():
+    from course_utils.widgets import ExplorerStyle, draw_explorer
+
+    style = ExplorerStyle(title="styled", n=30, figsize=(8.0, 3.0), dpi=50.0)
+    fig = explorer_figure(LAND, {"GD": GD}, START, 5, {"lr": 0.05}, style)
+    assert fig.get_suptitle() == "styled" and fig.dpi == 50.0
+    assert tuple(fig.get_size_inches()) == (8.0, 3.0)
+    runs = [run_trajectory(LAND, GD, START, 4, lr=0.05)]
+    assert draw_explorer(LAND, runs, style=style, title="override").get_suptitle() == "override"
+    with pytest.raises(TypeError):
+        draw_explorer(LAND, runs, colour="red")  # not a field of ExplorerStyle

@@ -2,12 +2,16 @@
 PASS, or FAIL with what went wrong and a hint. A solution that is still a stub
 (``raise NotImplementedError``) is reported as "not implemented yet", never as a crash.
 
-``core`` holds the verdicts and the guard, ``optimizer`` the optimizer grader, and one module per
-notebook holds that notebook's checks. Every public name of every module is re-exported here.
+``core`` holds the verdicts and the guard, ``optimizer`` the optimizer grader, ``mistakes`` the
+registry of known wrong optimizers it names (``classic_mistakes`` registers those of SGD,
+Adagrad, RMSProp, Adam and AdamW), and one module per notebook holds that notebook's checks.
+Every public name of every module is re-exported here.
 """
 
 from . import (
+    classic_mistakes,
     core,
+    mistakes,
     nb00_gradient_descent,
     nb01_ewma,
     nb02_momentum,
@@ -18,7 +22,9 @@ from . import (
     nb11_capstone,
     optimizer,
 )
+from .classic_mistakes import *  # noqa: F403
 from .core import *  # noqa: F403
+from .mistakes import *  # noqa: F403
 from .nb00_gradient_descent import *  # noqa: F403
 from .nb01_ewma import *  # noqa: F403
 from .nb02_momentum import *  # noqa: F403
@@ -29,6 +35,7 @@ from .nb08_hessian import *  # noqa: F403
 from .nb11_capstone import *  # noqa: F403
 from .optimizer import *  # noqa: F403
 
-MODULES = (core, optimizer, nb00_gradient_descent, nb01_ewma, nb02_momentum, nb05_sgd_minibatch,
-           nb06_lr_finder, nb07_lr_schedules, nb08_hessian, nb11_capstone)
+MODULES = (core, mistakes, classic_mistakes, optimizer, nb00_gradient_descent, nb01_ewma,
+           nb02_momentum, nb05_sgd_minibatch, nb06_lr_finder, nb07_lr_schedules, nb08_hessian,
+           nb11_capstone)
 __all__ = [name for module in MODULES for name in module.__all__]

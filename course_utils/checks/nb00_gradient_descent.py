@@ -59,8 +59,8 @@ def check_trajectory_logger(student_fn: Callable[..., Any]) -> CheckResult:
             return CheckResult(PASS, title, "every loss is the loss at its own point.")
         if np.allclose(losses[1:], truth[:-1], rtol=1e-6, atol=1e-9):
             return CheckResult(FAIL, title, "each loss belongs to the point before it.",
-                               "the loss returned by the step was computed *before* the update; "
-                               "evaluate the loss at the new point after optimizer.step().")
+                               "at which point was each recorded loss computed, and which point is stored "
+                               "next to it?")
         k = int(np.argmax(~np.isclose(losses, truth, rtol=1e-6, atol=1e-9)))
         return CheckResult(FAIL, title, f"losses[{k}] = {fmt(losses[k])} but the loss at positions[{k}] is {fmt(truth[k])}",
                            "losses[k] must be f(positions[k]).")

@@ -12,6 +12,7 @@ from ..averages import ewma, ewma_weights
 from .core import FAIL, PASS, CheckResult, check_value, fmt, guard
 
 __all__ = [
+    "check_bias_fading",
     "check_bias_steps",
     "check_ewma",
     "check_ewma_weights",
@@ -35,12 +36,40 @@ def check_bias_steps(answer: Any, beta: float, tolerance: float = 0.01) -> Check
     )
 
 
+def check_bias_fading(corrected_limit: Any, first_step: Any, beta: float = 0.9, tol: float = 0.01,
+                      level: float = 3.0) -> CheckResult:
+    """Notebook 01, exercise 3: the limit of the bias-corrected average of the constant series
+    x_t = ``level`` (it is ``level``; the correction *factor* 1/(1 - beta^t) is what tends to 1), then
+    the first t at which the bias factor beta^t drops below ``tol``."""
+    title = f"what the corrected average tends to, and when beta^t < {tol:g} (beta = {beta:g})"
+
+    def body() -> CheckResult:
+        if corrected_limit is None or corrected_limit is Ellipsis:
+            raise NotImplementedError
+        limit = float(corrected_limit)
+        if not math.isclose(limit, level, rel_tol=1e-6):
+            if math.isclose(limit, 1.0, rel_tol=1e-6):
+                hint = ("1 is the limit of the correction factor 1/(1 - beta^t); the corrected average is an "
+                        "average of the data.")
+            else:
+                hint = "a corrected EWMA is a weighted average whose weights sum to 1: average a constant series."
+            return CheckResult(FAIL, title, f"corrected_limit = {fmt(limit)} is not right.", hint)
+        steps = check_bias_steps(first_step, beta, tol)
+        if steps.status != PASS:
+            return CheckResult(steps.status, title, "corrected_limit is right; " + (steps.message or
+                               "first_step_below_1pct is not answered yet."), steps.hint)
+        return CheckResult(PASS, title, f"the corrected average tends to {fmt(level)} (the factor tends to 1), "
+                           f"and beta^t first drops below {tol:g} at t = {int(round(float(first_step)))}.")
+
+    return guard(title, body)
+
+
 
 # --------------------------------------------------------------------------------------------
 # EWMA (notebook 01)
 # --------------------------------------------------------------------------------------------
 def check_ewma(student_fn: Callable[..., Any]) -> CheckResult:
-    """``student_fn(x, beta, bias_correction)`` must equal v_t (or v_t / (1 - beta^t)) for t = 1..T."""
+    """``student_fn(x, beta, bias_correction)`` must equal a_t (or a_t / (1 - beta^t)) for t = 1..T."""
     title = "ewma(x, beta, bias_correction)"
 
     def body() -> CheckResult:
@@ -59,17 +88,17 @@ def check_ewma(student_fn: Callable[..., Any]) -> CheckResult:
                 t = int((~torch.isclose(got, want, rtol=1e-9, atol=1e-9)).nonzero()[0]) + 1
                 msg = f"{case}: first wrong at t = {t}: got {fmt(got[t - 1])}, expected {fmt(want[t - 1])}"
                 if corrected and torch.allclose(got, ewma(x, beta, False)):
-                    hint = "the bias correction is missing: divide v_t by 1 - beta^t."
+                    hint = "the bias correction is missing (section 5)."
                 elif corrected and not bool(torch.isfinite(got[0])):
-                    hint = "t counts from 1: the first corrected value is v_1 / (1 - beta^1) = x_1, not v_1 / 0."
+                    hint = "t counts from 1: the first corrected value should be finite (it equals x_1)."
                 elif corrected and torch.allclose(got, _ewma_exponent_shift(x, beta, +1)):
-                    hint = "an off-by-one in the exponent: use 1 - beta^t with t = 1 for the first value."
+                    hint = "an off-by-one in the exponent of the correction: which t belongs to the first value?"
                 elif torch.allclose(got, _ewma_started_at_first(x, beta, corrected)):
-                    hint = "start from v_0 = 0, not from v_1 = x_1; the bias (and its correction) come from v_0 = 0."
+                    hint = "start from a_0 = 0: the bias, and its correction, come from the zero start."
                 elif torch.allclose(got, _ewma_swapped(x, beta, corrected)):
-                    hint = "beta multiplies the old average and (1 - beta) the new value, not the other way round."
+                    hint = "beta and 1 - beta are swapped: which one should weight the old average?"
                 else:
-                    hint = "v_t = beta * v_{t-1} + (1 - beta) * x_t, starting from v_0 = 0."
+                    hint = "compare your first two values with the update rule of section 1, by hand."
                 return CheckResult(FAIL, title, msg, hint)
         return CheckResult(PASS, title, "matches the reference for beta in {0.5, 0.9, 0.98}, with and without correction.")
 
@@ -98,7 +127,7 @@ def _ewma_swapped(x: torch.Tensor, beta: float, corrected: bool) -> torch.Tensor
 
 
 def check_ewma_weights(student_fn: Callable[[int, float], Any]) -> CheckResult:
-    """``student_fn(t, beta)`` must return the weights of x_1..x_t in v_t: (1 - beta) beta^(t - k)."""
+    """``student_fn(t, beta)`` must return the weights of x_1..x_t in a_t: (1 - beta) beta^(t - k)."""
     title = "ewma_weights(t, beta)"
 
     def body() -> CheckResult:
@@ -111,13 +140,13 @@ def check_ewma_weights(student_fn: Callable[[int, float], Any]) -> CheckResult:
             if torch.allclose(got, want, rtol=1e-9, atol=1e-12):
                 continue
             if torch.allclose(got, want.flip(0), rtol=1e-9, atol=1e-12):
-                hint = "the order is reversed: the newest value x_t gets the largest weight, 1 - beta."
+                hint = "the order is reversed: which value, the oldest or the newest, has the largest weight?"
             elif torch.allclose(got, want / want.sum(), rtol=1e-9, atol=1e-12):
                 hint = "these are the bias-corrected weights (they sum to 1); the raw ones sum to 1 - beta^t."
             elif torch.allclose(got, want / (1 - beta), rtol=1e-9, atol=1e-12):
-                hint = "each weight carries a factor (1 - beta)."
+                hint = "compare the sum of your weights with 1 - beta^t."
             else:
-                hint = "unroll v_t = beta v_{t-1} + (1 - beta) x_t down to v_0 = 0."
+                hint = "unroll the update rule of section 1 down to a_0 = 0."
             return CheckResult(FAIL, title, f"wrong weights for t={t}, beta={beta}", hint)
         return CheckResult(PASS, title, "right, and they sum to 1 - beta^t.")
 

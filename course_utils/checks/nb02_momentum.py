@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from ..landscapes import Landscape, pathological, quadratic
+from ..optim import OptimizerBase
 from ..trajectory import run_trajectory
 from .core import ERROR, FAIL, PASS, CheckResult, guard
 
@@ -35,8 +36,8 @@ def momentum_quiz(steps: int = 40) -> tuple[Landscape, dict[str, Any]]:
     with lr = 0.03 (and momentum 0.85) from (-1.6, 1.2) on a rotated quadratic with kappa = 20,
     as torch.optim.SGD runs. Returns the landscape and ``{"A": Trajectory, "B": ..., "C": ...}``."""
     land = quadratic((1.0, 20.0), angle=math.pi / 6)
-    start, lr, mu = (-1.6, 1.2), 0.03, 0.85
-    hps = {"GD": {}, "momentum": {"momentum": mu}, "Nesterov": {"momentum": mu, "nesterov": True}}
+    start, lr, beta = (-1.6, 1.2), 0.03, 0.85
+    hps = {"GD": {}, "momentum": {"momentum": beta}, "Nesterov": {"momentum": beta, "nesterov": True}}
     runs = {}
     for letter, name in MOMENTUM_QUIZ_TRUTH.items():
         runs[letter] = run_trajectory(land, torch.optim.SGD, start, steps, lr=lr, label=letter, **hps[name])
@@ -89,40 +90,34 @@ def check_momentum_quiz(answer: Any) -> CheckResult:
                     "Count the steps where each loss curve goes up.")
         else:
             hint = ("both momentum methods carry velocity and overshoot; Nesterov takes its gradient at the "
-                    "look-ahead point theta + mu * v, so it brakes before it reaches the far wall: smaller "
-                    "swings across the ravine and a lower loss after 40 steps.")
+                    "look-ahead point, so it brakes before it reaches the far wall. Which run swings less "
+                    "across the ravine?")
         return CheckResult(FAIL, title, f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not right.", hint)
 
     return guard(title, body)
 
 
-class _EMAMomentum(torch.optim.Optimizer):
+class _EMAMomentum(OptimizerBase):
     """The averaging form: m_0 = 0, m_t = beta m_{t-1} + (1 - beta) g_t, theta <- theta - eta m_t."""
 
-    def __init__(self, params, eta: float, beta: float) -> None:
-        super().__init__(params, {"eta": eta, "beta": beta})
+    defaults_ = {"eta": 0.1, "beta": 0.9}
 
-    @torch.no_grad()
-    def step(self, closure=None):  # type: ignore[override]
-        for group in self.param_groups:
-            for p in group["params"]:
-                m = self.state[p].setdefault("m", torch.zeros_like(p))
-                m.mul_(group["beta"]).add_(p.grad, alpha=1 - group["beta"])
-                p.add_(m, alpha=-group["eta"])
+    def __init__(self, params, eta: float, beta: float) -> None:
+        super().__init__(params, eta=eta, beta=beta)
+
+    def init_state(self, p, state, group):
+        state["m"] = torch.zeros_like(p)
+
+    def update_param(self, p, grad, state, group):
+        state["m"].mul_(group["beta"]).add_(grad, alpha=1 - group["beta"])
+        p.add_(state["m"], alpha=-group["eta"])
 
 
 def _landscape_path(land: Landscape, start: Sequence[float], make_opt: Callable[[list], Any],
                     steps: int = 30) -> np.ndarray:
-    """Positions (steps + 1, 2) of ``make_opt([w])`` on ``land`` from ``start``, in float64."""
-    w = torch.tensor(list(start), dtype=torch.float64, requires_grad=True)
-    opt = make_opt([w])
-    path = [w.detach().clone()]
-    for _ in range(steps):
-        opt.zero_grad()
-        land(w[0], w[1]).backward()
-        opt.step()
-        path.append(w.detach().clone())
-    return torch.stack(path).numpy()
+    """Positions (steps + 1, 2) of ``make_opt([w])`` on ``land`` from ``start``, in float64,
+    every step taken (a run that blows up keeps its nan/inf points)."""
+    return run_trajectory(land, make_opt, start, steps, label="", stop_on_divergence=False).positions
 
 
 def check_ema_torch_config(config: Any, eta: float = 0.1, beta: float = 0.9) -> CheckResult:
@@ -161,17 +156,15 @@ def _ema_config_hint(kw: dict[str, Any], eta: float, beta: float, t: int) -> str
     lr, mu = float(kw.get("lr", 1e-3)), float(kw.get("momentum", 0.0))
     damp, nesterov = float(kw.get("dampening", 0.0)), bool(kw.get("nesterov", False))
     if not math.isclose(mu, beta, rel_tol=1e-9):
-        return f"the buffer must forget at the same rate as the average: momentum = beta = {beta:g}."
+        return "the buffer must forget at the same rate as the average: which torch argument plays beta's role?"
     if nesterov:
         return "the averaging form has no look-ahead: leave nesterov=False."
     if math.isclose(damp, beta, rel_tol=1e-9) and math.isclose(lr, eta, rel_tol=1e-9):
-        return (f"close, but torch starts the buffer at b_1 = g_1 and applies dampening only from step 2, "
-                f"so your first step is eta * g_1, 1/(1 - beta) = {1 / (1 - beta):.3g} times the averaging "
-                "form's eta (1 - beta) g_1 (which starts from m_0 = 0). Keep dampening = 0 and move the "
-                "factor (1 - beta) into lr.")
+        return ("close, but torch does not dampen the first buffer (b_1 = g_1): compare your first step "
+                "with the averaging form's, which starts from m_0 = 0.")
     if damp == 0 and math.isclose(lr, eta, rel_tol=1e-9):
-        return (f"with dampening = 0 torch's buffer is b_t = sum of beta^(t-k) g_k = m_t / (1 - beta): "
-                f"your steps are {1 / (1 - beta):.3g} times too long. Scale lr.")
+        return ("with dampening = 0 torch's buffer sums the gradients without the average's factor "
+                "(1 - beta): compare the sizes of your steps and of the averaging form's.")
     if damp != 0:
         return ("with dampening > 0 the first buffer (b_1 = g_1, undampened) and the later ones are scaled "
                 "differently, so no lr can fix every step: use dampening = 0.")

@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 
+from ..training import RecordingSGD
 from .core import FAIL, PASS, CheckResult, check_value, guard
 
 __all__ = [
@@ -58,18 +59,6 @@ def check_minibatch_variance(
         answer, expected, rtol=1e-3, hints=hints,
         default_hint="start from sigma^2 / B and ask whether the draws are independent.",
     )
-
-
-class _CountingSGD(torch.optim.SGD):
-    """torch.optim.SGD that counts its steps (so a check can say how many the student took)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.n_steps = 0
-
-    def step(self, closure: Any = None) -> Any:  # type: ignore[override]
-        self.n_steps += 1
-        return super().step(closure)
 
 
 def _accumulation_case(n: int, batch_size: int, seed: int = 0):
@@ -149,7 +138,7 @@ def check_accumulation(student_fn: Callable[..., Any], atol: float = 1e-12) -> C
         for n, b, k in cases:
             model, batches = _accumulation_case(n, b)
             ref_model, _ = _accumulation_case(n, b)
-            opt = _CountingSGD(model.parameters(), lr=0.1, momentum=0.9)
+            opt = RecordingSGD(model.parameters(), lr=0.1, momentum=0.9)
             ref_opt = torch.optim.SGD(ref_model.parameters(), lr=0.1, momentum=0.9)
             student_fn(model, opt, _mse, batches, k)
             _big_batch_epoch(ref_model, ref_opt, _mse, batches, k)

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from ..schedules import compare_lrs, torch_lrs
+from ..training import RecordingSGD
 from .core import FAIL, PASS, CheckResult, fmt, guard
 
 __all__ = [
@@ -76,18 +77,6 @@ def check_warmup_cosine(student_fn: Callable[..., Any]) -> CheckResult:
     return guard(title, body)
 
 
-class _RecordingSGD(torch.optim.SGD):
-    """SGD that records the lr each step used (a subclass, so torch's scheduler wrapper stays intact)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.used: list[float] = []
-
-    def step(self, closure=None):  # type: ignore[override]
-        self.used.append(float(self.param_groups[0]["lr"]))
-        return super().step(closure)
-
-
 def check_scheduler_order(student_fn: Callable[..., Any]) -> CheckResult:
     """``student_fn(model, optimizer, scheduler, loss_fn, batches)`` trains one epoch with a
     per-batch scheduler: the k-th update must use the schedule's k-th lr (k = 0, 1, ...), with
@@ -100,14 +89,14 @@ def check_scheduler_order(student_fn: Callable[..., Any]) -> CheckResult:
         gen = torch.Generator().manual_seed(0)
         model = torch.nn.Linear(3, 1)
         batches = [(torch.randn(4, 3, generator=gen), torch.randn(4, 1, generator=gen)) for _ in range(6)]
-        opt = _RecordingSGD(model.parameters(), lr=0.1)
+        opt = RecordingSGD(model.parameters(), lr=0.1)
         sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             student_fn(model, opt, sched, torch.nn.functional.mse_loss, batches)
         order = [str(w.message) for w in caught if "lr_scheduler.step()" in str(w.message)]
         want = [0.1 * 0.5**k for k in range(len(batches))]
-        used = opt.used
+        used = opt.lrs
         if len(used) != len(batches):
             return CheckResult(FAIL, title, f"{len(used)} optimizer steps for {len(batches)} batches",
                                "one optimizer.step() per batch.")

@@ -12,8 +12,8 @@ import numpy as np
 import torch
 
 from ..landscapes import Landscape, pathological, rosenbrock
-from ..mistakes import default_configs, known_mistakes
 from .core import ERROR, FAIL, PASS, CheckResult, guard
+from .mistakes import default_configs, known_mistakes
 
 __all__ = [
     "DEFAULT_PROBLEMS",
@@ -138,9 +138,9 @@ def check_optimizer(
     For every configuration and problem, both take ``steps`` steps from the same start; the
     check passes when the parameters agree to ``atol`` at every step. On a failure it reports
     the first failing configuration, the problem and the step at which the paths parted, and a
-    hint. ``configs`` defaults to `course_utils.mistakes.default_configs(reference)` (settings
+    hint. ``configs`` defaults to `course_utils.checks.mistakes.default_configs(reference)` (settings
     that expose the known mistakes); only those whose keys the student declares in ``defaults_``
-    run. ``mistakes`` (default: `course_utils.mistakes.known_mistakes(reference)`) lists wrong
+    run. ``mistakes`` (default: `course_utils.checks.mistakes.known_mistakes(reference)`) lists wrong
     optimizers, as classes with a ``hint`` attribute or ``(hint, class)`` pairs: when the
     student's path reproduces one of them, its hint names the mistake. A raised error or a
     nan in the student's run is reported as such (ERROR or FAIL), never as a crash.

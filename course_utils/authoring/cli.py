@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository: course_utils/authoring/cli.py
 NOTEBOOKS = ROOT / "notebooks"
 BUILD = ROOT / "_build"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -137,7 +137,9 @@ def cmd_execute(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import BuildError, StubError, build_course
+    from .build import build_course
+    from .site import BuildError
+    from .student import StubError
 
     folder = Path(args.notebooks)
     sources = notebook_sources(folder)

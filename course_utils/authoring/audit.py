@@ -25,7 +25,8 @@ from pathlib import Path
 
 import nbformat
 
-from .build import SOLUTION_TAG, StubError, parse_title_cell, stub_source
+from .student import SOLUTION_TAG, StubError, stub_source
+from .titles import parse_title_cell
 
 __all__ = [
     "MAX_BYTES",

@@ -1,10 +1,12 @@
-"""The learning-rate range test (Smith 2017; the "LR finder" of fastai), notebook 06.
+"""The learning-rate range test, notebook 06.
 
-Train for ``num_iter`` steps while the learning rate grows from ``start_lr`` to ``end_lr``
-(geometrically: eta_i = start * (end / start)^(i / (num_iter - 1)), or linearly), record the
-loss of every batch, smooth it with a bias-corrected EWMA, stop when it diverges, then put the
-model and the optimizer back exactly as they were. The largest learning rate at which the
-loss still falls fast is a good base learning rate.
+Smith (2017) introduced the range test with a linear sweep, reading off the accuracy; this is
+the version of fastai's ``lr_find`` and of the ``torch-lr-finder`` package. Train for
+T = ``num_iter`` updates while the learning rate grows from ``start_lr`` to ``end_lr``
+(geometrically: eta_t = start * (end / start)^((t - 1) / (T - 1)) for update t = 1..T, or
+linearly), record the loss of every batch, smooth it with a bias-corrected EWMA, stop when it
+diverges, then put the model and the optimizer back exactly as they were. The largest learning
+rate at which the loss still falls fast is a good base learning rate.
 """
 
 from __future__ import annotations
@@ -31,10 +33,10 @@ __all__ = [
 
 
 def lr_schedule(start_lr: float, end_lr: float, num_iter: int, step_mode: str = "exp") -> np.ndarray:
-    """The learning rates of the range test, i = 0..num_iter-1.
+    """The learning rates of the range test: entry t - 1 is eta_t, for update t = 1..T (T = num_iter).
 
-    exp:    eta_i = start_lr * (end_lr / start_lr)^(i / (num_iter - 1))   (evenly spaced in log lr)
-    linear: eta_i = start_lr + (end_lr - start_lr) * i / (num_iter - 1)
+    exp:    eta_t = start_lr * (end_lr / start_lr)^((t - 1) / (T - 1))   (evenly spaced in log lr)
+    linear: eta_t = start_lr + (end_lr - start_lr) * (t - 1) / (T - 1)
     Both start exactly at ``start_lr`` and end exactly at ``end_lr``.
     """
     for name, value in (("start_lr", start_lr), ("end_lr", end_lr)):
@@ -59,8 +61,8 @@ def lr_schedule(start_lr: float, end_lr: float, num_iter: int, step_mode: str = 
 class LRFinderResult:
     """What a range test recorded, one entry per step taken.
 
-    ``losses[i]`` is the loss of batch i, computed just before the update that used ``lrs[i]``;
-    ``smoothed[i]`` is its bias-corrected EWMA. ``stop_reason`` is ``"end_lr"`` (ran to the end),
+    ``losses[t - 1]`` is the loss of batch t, computed at the parameters before update t, which
+    used the learning rate ``lrs[t - 1]``; ``smoothed[t - 1]`` is its bias-corrected EWMA. ``stop_reason`` is ``"end_lr"`` (ran to the end),
     ``"diverged"`` (smoothed loss above ``diverge_threshold`` times its best) or ``"nan"``.
     """
 
@@ -194,16 +196,16 @@ def lr_range_test(
 ) -> LRFinderResult:
     """Run the learning-rate range test and put the model and the optimizer back afterwards.
 
-    Step i (i = 0..num_iter-1) sets every parameter group's lr to ``lrs[i]`` (see `lr_schedule`;
+    Update t (t = 1..num_iter) sets every parameter group's lr to eta_t (see `lr_schedule`;
     the lr lives in ``optimizer.param_groups``, so this works for any torch optimizer), takes
     the next batch ``(x, y)`` of ``loader`` (cycled if it runs out), computes
     ``loss = loss_fn(model(x), y)``, and takes one optimizer step. The loss is smoothed with the
     bias-corrected EWMA of notebook 01:
 
-        v_i = beta v_{i-1} + (1 - beta) loss_i,  v_0 = 0;   smoothed_i = v_i / (1 - beta^i)
+        a_t = beta a_{t-1} + (1 - beta) loss_t,  a_0 = 0;   smoothed_t = a_t / (1 - beta^t)
 
-    and the test stops early when the loss is nan/inf or ``smoothed_i > diverge_threshold * min_j
-    smoothed_j`` (a loss that must be positive, as cross-entropy and MSE are). With ``restore``,
+    and the test stops early when the loss is nan/inf or ``smoothed_t > diverge_threshold * min_{s<=t}
+    smoothed_s`` (a loss that must be positive, as cross-entropy and MSE are). With ``restore``,
     deep copies of ``model.state_dict()`` and ``optimizer.state_dict()`` taken before are loaded
     back afterwards (parameters, buffers, optimizer state, lrs), and the model's train/eval mode
     is restored; random number generators are not rewound.

@@ -1,12 +1,14 @@
-"""Learning-rate schedules as plain functions ``lr = schedule(t, base_lr, **params)`` (notebook 07).
+"""Learning-rate schedules as plain functions ``lr = schedule(step, base_lr, **params)`` (notebook 07).
 
-Step counting is torch's: ``t`` is the number of ``scheduler.step()`` calls made before an
-optimizer update, so ``schedule(0, base_lr)`` is the learning rate of the first update, and a
-scheduler stepped once per epoch reads ``t`` as the epoch index. Each function states its
-formula; `tests/test_schedules.py` proves each equal to the matching
-``torch.optim.lr_scheduler`` class step by step. `as_lambda_lr` turns any of them into a torch
-``LambdaLR``; `get_schedule` builds one by name; `torch_lrs`, `schedule_lrs` and `compare_lrs`
-are the comparison tools the tests and the notebook's checks use.
+The course writes eta_t for the learning rate of update t = 1, 2, ... A torch scheduler counts
+its own steps from 0 (``last_epoch``): during update t it has been stepped ``step = t - 1``
+times, and that count is what ``LambdaLR`` passes to its function. The functions here take that
+count, so ``schedule(0, base_lr)`` is the learning rate of the first update, eta_t is
+``schedule(t - 1, base_lr)``, and a scheduler stepped once per epoch reads ``step`` as the number
+of finished epochs. Each function states its formula; `tests/test_schedules.py` proves each
+equal to the matching ``torch.optim.lr_scheduler`` class step by step. `as_lambda_lr` turns any
+of them into a torch ``LambdaLR``; `get_schedule` builds one by name; `torch_lrs`,
+`schedule_lrs` and `compare_lrs` are the comparison tools the tests and the notebook's checks use.
 """
 
 from __future__ import annotations
@@ -46,12 +48,12 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 # Argument checks
 # --------------------------------------------------------------------------------------------
-def _check_t(t: int) -> int:
-    if isinstance(t, bool) or not isinstance(t, (int, np.integer)):
-        raise ValueError(f"t must be an integer step count >= 0, got {t!r}")
-    if t < 0:
-        raise ValueError(f"t must be >= 0, got {t}")
-    return int(t)
+def _check_step(step: int) -> int:
+    if isinstance(step, bool) or not isinstance(step, (int, np.integer)):
+        raise ValueError(f"step must be an integer count of scheduler steps >= 0, got {step!r}")
+    if step < 0:
+        raise ValueError(f"step must be >= 0, got {step}")
+    return int(step)
 
 
 def _check_base(base_lr: float) -> None:
@@ -81,70 +83,70 @@ def _check_eta_min(eta_min: float, base_lr: float) -> None:
 # --------------------------------------------------------------------------------------------
 # The schedules
 # --------------------------------------------------------------------------------------------
-def constant(t: int, base_lr: float) -> float:
-    """eta_t = eta_0: no schedule (the baseline)."""
-    _check_t(t)
+def constant(step: int, base_lr: float) -> float:
+    """eta = eta_max at every step: no schedule (the baseline)."""
+    _check_step(step)
     _check_base(base_lr)
     return float(base_lr)
 
 
-def step_decay(t: int, base_lr: float, step_size: int, gamma: float = 0.1) -> float:
-    """eta_t = eta_0 * gamma^floor(t / step_size)   (torch's ``StepLR``)."""
-    t = _check_t(t)
+def step_decay(step: int, base_lr: float, step_size: int, gamma: float = 0.1) -> float:
+    """eta(step) = eta_max * gamma^floor(step / step_size)   (torch's ``StepLR``)."""
+    step = _check_step(step)
     _check_base(base_lr)
     _check_int("step_size", step_size, 1)
     _check_range("gamma", gamma, 0.0, 1.0, low_open=True)
-    return base_lr * gamma ** (t // step_size)
+    return base_lr * gamma ** (step // step_size)
 
 
-def inverse_time(t: int, base_lr: float, k: float) -> float:
-    """eta_t = eta_0 / (1 + k t)   (inverse-time decay; seed 000's 1 / (1 + decay_rate * epoch)).
+def inverse_time(step: int, base_lr: float, k: float) -> float:
+    """eta(step) = eta_max / (1 + k step)   (inverse-time decay; seed 000's 1 / (1 + decay_rate * epoch)).
 
-    Always computed from eta_0: applying ``lr = lr / (1 + k t)`` to the *current* lr at every
-    step compounds the divisions into eta_0 / prod_s (1 + k s), a much faster decay.
+    Always computed from eta_max: applying ``lr = lr / (1 + k step)`` to the *current* lr at
+    every step compounds the divisions into eta_max / prod_j (1 + k j), a much faster decay.
     """
-    t = _check_t(t)
+    step = _check_step(step)
     _check_base(base_lr)
     _check_range("k", k, 0.0, math.inf, high_open=True)
-    return base_lr / (1 + k * t)
+    return base_lr / (1 + k * step)
 
 
-def exponential(t: int, base_lr: float, gamma: float) -> float:
-    """eta_t = eta_0 * gamma^t   (torch's ``ExponentialLR``)."""
-    t = _check_t(t)
+def exponential(step: int, base_lr: float, gamma: float) -> float:
+    """eta(step) = eta_max * gamma^step   (torch's ``ExponentialLR``)."""
+    step = _check_step(step)
     _check_base(base_lr)
     _check_range("gamma", gamma, 0.0, 1.0, low_open=True)
-    return base_lr * gamma**t
+    return base_lr * gamma**step
 
 
-def cosine(t: int, base_lr: float, T_max: int, eta_min: float = 0.0) -> float:
-    """eta_t = eta_min + (eta_0 - eta_min) (1 + cos(pi t / T_max)) / 2   (``CosineAnnealingLR``).
+def cosine(step: int, base_lr: float, T_max: int, eta_min: float = 0.0) -> float:
+    """eta(step) = eta_min + (eta_max - eta_min) (1 + cos(pi step / T_max)) / 2   (``CosineAnnealingLR``).
 
-    Reaches eta_min at t = T_max. Like torch, it does not stop there: past T_max the cosine
+    Reaches eta_min at step = T_max (update T_max + 1). Like torch, it does not stop there: past T_max the cosine
     rises again (period 2 T_max), so stop training at T_max or use warm restarts.
     """
-    t = _check_t(t)
+    step = _check_step(step)
     _check_base(base_lr)
     _check_int("T_max", T_max, 1)
     _check_eta_min(eta_min, base_lr)
-    return eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * t / T_max)) / 2
+    return eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * step / T_max)) / 2
 
 
-def cosine_warm_restarts(t: int, base_lr: float, T_0: int, T_mult: int = 1, eta_min: float = 0.0) -> float:
+def cosine_warm_restarts(step: int, base_lr: float, T_0: int, T_mult: int = 1, eta_min: float = 0.0) -> float:
     """SGDR (Loshchilov & Hutter 2017), torch's ``CosineAnnealingWarmRestarts``.
 
     Cycle i lasts T_i = T_0 * T_mult^i steps; with T_cur the steps since the last restart,
-    eta_t = eta_min + (eta_0 - eta_min) (1 + cos(pi T_cur / T_i)) / 2, and eta jumps back to
-    eta_0 at each restart (T_cur = 0).
+    eta = eta_min + (eta_max - eta_min) (1 + cos(pi T_cur / T_i)) / 2, and eta jumps back to
+    eta_max at each restart (T_cur = 0).
     """
-    t = _check_t(t)
+    step = _check_step(step)
     _check_base(base_lr)
     _check_int("T_0", T_0, 1)
     _check_int("T_mult", T_mult, 1)
     _check_eta_min(eta_min, base_lr)
-    t_cur, t_i = t, T_0
+    t_cur, t_i = step, T_0
     if T_mult == 1:
-        t_cur = t % T_0
+        t_cur = step % T_0
     else:
         while t_cur >= t_i:
             t_cur -= t_i
@@ -152,26 +154,25 @@ def cosine_warm_restarts(t: int, base_lr: float, T_0: int, T_mult: int = 1, eta_
     return eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * t_cur / t_i)) / 2
 
 
-def warmup_cosine(
-    t: int, base_lr: float, warmup_steps: int, total_steps: int, start_factor: float = 0.1,
+def warmup_cosine(step: int, base_lr: float, warmup_steps: int, total_steps: int, start_factor: float = 0.1,
     eta_min: float = 0.0,
 ) -> float:
     """Linear warmup, then cosine decay (torch: ``SequentialLR([LinearLR, CosineAnnealingLR])``).
 
-    t < W:   eta_t = eta_0 (s + (1 - s) t / W)        with W = warmup_steps, s = start_factor
-    t >= W:  eta_t = cosine(t - W, eta_0, T_max = total_steps - W, eta_min)
-    so eta rises linearly from s eta_0 and reaches eta_0 exactly at t = W, then anneals to
-    eta_min at t = total_steps.
+    step < W:   eta = eta_max (s + (1 - s) step / W)      with W = warmup_steps, s = start_factor
+    step >= W:  eta = cosine(step - W, eta_max, T_max = total_steps - W, eta_min)
+    so eta rises linearly from s eta_max and reaches eta_max exactly at step = W (update W + 1),
+    then anneals to eta_min at step = total_steps.
     """
-    t = _check_t(t)
+    step = _check_step(step)
     _check_base(base_lr)
     _check_int("warmup_steps", warmup_steps, 0)
     _check_int("total_steps", total_steps, warmup_steps + 1)
     _check_range("start_factor", start_factor, 0.0, 1.0)
     _check_eta_min(eta_min, base_lr)
-    if t < warmup_steps:
-        return base_lr * (start_factor + (1.0 - start_factor) * t / warmup_steps)
-    return cosine(t - warmup_steps, base_lr, total_steps - warmup_steps, eta_min)
+    if step < warmup_steps:
+        return base_lr * (start_factor + (1.0 - start_factor) * step / warmup_steps)
+    return cosine(step - warmup_steps, base_lr, total_steps - warmup_steps, eta_min)
 
 
 def _anneal_cos(start: float, end: float, pct: float) -> float:
@@ -179,8 +180,7 @@ def _anneal_cos(start: float, end: float, pct: float) -> float:
     return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
 
 
-def one_cycle(
-    t: int, base_lr: float, total_steps: int, pct_start: float = 0.3, div_factor: float = 25.0,
+def one_cycle(step: int, base_lr: float, total_steps: int, pct_start: float = 0.3, div_factor: float = 25.0,
     final_div_factor: float = 1e4,
 ) -> float:
     """The 1cycle policy (Smith & Topin 2019) exactly as torch's ``OneCycleLR`` (two phases, cos).
@@ -188,13 +188,14 @@ def one_cycle(
     ``base_lr`` is the peak, max_lr. With eta_init = max_lr / div_factor,
     eta_final = eta_init / final_div_factor, and the phase boundary e = pct_start * total_steps - 1
     (a float, torch's step counting):
-      t <= e:  eta_t = cos_anneal(eta_init -> max_lr,  pct = t / e)
-      t > e:   eta_t = cos_anneal(max_lr -> eta_final, pct = (t - e) / (total_steps - 1 - e))
+      step <= e:  eta = cos_anneal(eta_init -> max_lr,  pct = step / e)
+      step > e:   eta = cos_anneal(max_lr -> eta_final, pct = (step - e) / (total_steps - 1 - e))
     where cos_anneal(a -> b, p) = b + (a - b) (1 + cos(pi p)) / 2. The peak is reached at
-    t = e when e is an integer; eta_final at t = total_steps - 1. Valid for
-    t = 0..total_steps (torch refuses more steps).
+    step = e (update pct_start * total_steps) when e is an integer; eta_final at
+    step = total_steps - 1, the last of total_steps updates. Valid for step = 0..total_steps
+    (torch refuses more steps).
     """
-    t = _check_t(t)
+    step = _check_step(step)
     _check_base(base_lr)
     _check_int("total_steps", total_steps, 2)
     _check_range("pct_start", pct_start, 0.0, 1.0, low_open=True, high_open=True)
@@ -204,27 +205,27 @@ def one_cycle(
             f"{pct_start} * {total_steps}")
     _check_range("div_factor", div_factor, 0.0, math.inf, low_open=True, high_open=True)
     _check_range("final_div_factor", final_div_factor, 0.0, math.inf, low_open=True, high_open=True)
-    if t > total_steps:
-        raise ValueError(f"t must be <= total_steps = {total_steps}, got {t}")
+    if step > total_steps:
+        raise ValueError(f"step must be <= total_steps = {total_steps}, got {step}")
     initial_lr = base_lr / div_factor
     min_lr = initial_lr / final_div_factor
     end1 = float(pct_start * total_steps) - 1
     end2 = total_steps - 1
-    if t <= end1:
-        return _anneal_cos(initial_lr, base_lr, (t - 0.0) / (end1 - 0.0))
-    return _anneal_cos(base_lr, min_lr, (t - end1) / (end2 - end1))
+    if step <= end1:
+        return _anneal_cos(initial_lr, base_lr, (step - 0.0) / (end1 - 0.0))
+    return _anneal_cos(base_lr, min_lr, (step - end1) / (end2 - end1))
 
 
-def polynomial(t: int, base_lr: float, total_iters: int, power: float = 1.0) -> float:
-    """eta_t = eta_0 (1 - min(t, T) / T)^power with T = total_iters   (torch's ``PolynomialLR``).
+def polynomial(step: int, base_lr: float, total_iters: int, power: float = 1.0) -> float:
+    """eta(step) = eta_max (1 - min(step, T) / T)^power with T = total_iters   (torch's ``PolynomialLR``).
 
-    Reaches 0 at t = T and stays there.
+    Reaches 0 at step = T and stays there.
     """
-    t = _check_t(t)
+    step = _check_step(step)
     _check_base(base_lr)
     _check_int("total_iters", total_iters, 1)
     _check_range("power", power, 0.0, math.inf, low_open=True, high_open=True)
-    return base_lr * (1.0 - min(total_iters, t) / total_iters) ** power
+    return base_lr * (1.0 - min(total_iters, step) / total_iters) ** power
 
 
 SCHEDULES: dict[str, Callable[..., float]] = {
@@ -242,7 +243,7 @@ SCHEDULES: dict[str, Callable[..., float]] = {
 
 
 def get_schedule(name: str, **params: Any) -> Callable[[int, float], float]:
-    """The schedule called ``name`` with its parameters bound: a function ``lr(t, base_lr)``.
+    """The schedule called ``name`` with its parameters bound: a function ``lr(step, base_lr)``.
 
     Raises ``ValueError`` for an unknown name (listing the known ones), for a parameter the
     schedule does not take, and for a parameter out of range.
@@ -251,7 +252,7 @@ def get_schedule(name: str, **params: Any) -> Callable[[int, float], float]:
         raise ValueError(f"unknown schedule {name!r}; known schedules: {', '.join(SCHEDULES)}")
     fn = SCHEDULES[name]
     sig = inspect.signature(fn)
-    accepted = [p for p in sig.parameters if p not in ("t", "base_lr")]
+    accepted = [p for p in sig.parameters if p not in ("step", "base_lr")]
     unknown = sorted(set(params) - set(accepted))
     if unknown:
         raise ValueError(f"schedule {name!r} takes {accepted}, got unknown parameter(s) {unknown}")
@@ -270,17 +271,17 @@ def as_lambda_lr(
     """A torch ``LambdaLR`` that makes ``optimizer`` follow ``schedule``.
 
     ``schedule`` is one of the functions above (or its name), called as
-    ``schedule(t, base_lr, **params)``; each parameter group's base lr is its lr now (its
+    ``schedule(step, base_lr, **params)``; each parameter group's base lr is its lr now (its
     ``initial_lr``). LambdaLR multiplies the base lr by a factor, so the factor is
-    ``schedule(t, base_lr) / base_lr``. Step it after every ``optimizer.step()`` (per batch or
-    per epoch: ``t`` counts the calls).
+    ``schedule(step, base_lr) / base_lr``. Step it after every ``optimizer.step()`` (per batch or
+    per epoch: ``step`` counts the calls).
     """
     fn = get_schedule(schedule, **params) if isinstance(schedule, str) else functools.partial(schedule, **params)
     lambdas = []
     for group in optimizer.param_groups:
         base = float(group.get("initial_lr", group["lr"]))
         _check_base(base)
-        lambdas.append(lambda t, base=base: fn(t, base) / base)
+        lambdas.append(lambda step, base=base: fn(step, base) / base)
     return torch.optim.lr_scheduler.LambdaLR(optimizer, lambdas)
 
 
@@ -288,7 +289,7 @@ def as_lambda_lr(
 # Comparing a schedule with torch's scheduler
 # --------------------------------------------------------------------------------------------
 def torch_lrs(make_scheduler: Callable[[torch.optim.Optimizer], Any], base_lr: float, steps: int) -> np.ndarray:
-    """The lr of updates t = 0..steps-1 under a torch scheduler, the standard way round.
+    """The lr of updates t = 1..steps under a torch scheduler (entry t - 1), the standard way round.
 
     A one-parameter ``torch.optim.SGD(lr=base_lr)`` is built, ``make_scheduler(optimizer)``
     attaches the scheduler, and the loop records the lr, calls ``optimizer.step()``, then
@@ -300,23 +301,25 @@ def torch_lrs(make_scheduler: Callable[[torch.optim.Optimizer], Any], base_lr: f
     opt = torch.optim.SGD([p], lr=base_lr)
     sched = make_scheduler(opt)
     out = []
-    for t in range(steps):
+    for i in range(steps):
         out.append(float(opt.param_groups[0]["lr"]))
         opt.step()  # no gradient: a no-op, but the order optimizer -> scheduler is kept
-        if t < steps - 1:
+        if i < steps - 1:
             sched.step()
     return np.asarray(out, dtype=np.float64)
 
 
 def schedule_lrs(schedule: Callable[[int, float], float], base_lr: float, steps: int) -> np.ndarray:
-    """``[schedule(t, base_lr) for t in range(steps)]`` as a float64 array."""
+    """``[schedule(step, base_lr) for step in range(steps)]``: the lrs of updates t = 1..steps."""
     _check_int("steps", steps, 1)
-    return np.asarray([schedule(t, base_lr) for t in range(steps)], dtype=np.float64)
+    return np.asarray([schedule(step, base_lr) for step in range(steps)], dtype=np.float64)
 
 
 @dataclass
 class LrComparison:
-    """The verdict of `compare_lrs`: ``bool(c)`` is True when every step agrees."""
+    """The verdict of `compare_lrs`: ``bool(c)`` is True when every step agrees.
+
+    ``first_mismatch`` is an index into the sequences: update t = first_mismatch + 1."""
 
     ok: bool
     max_rel_error: float
@@ -330,14 +333,14 @@ class LrComparison:
     def __str__(self) -> str:
         if self.ok:
             return f"equal at every step (max relative error {fmt_diff(self.max_rel_error)})"
-        return (f"first mismatch at t = {self.first_mismatch}: {self.ours!r} vs {self.theirs!r} "
+        return (f"first mismatch at update t = {self.first_mismatch + 1}: {self.ours!r} vs {self.theirs!r} "
                 f"(max relative error {fmt_diff(self.max_rel_error)})")
 
 
 def compare_lrs(ours: Sequence[float], theirs: Sequence[float], rtol: float = 1e-12, atol: float | None = None) -> LrComparison:
     """Compare two lr sequences step by step.
 
-    Step t agrees when |ours_t - theirs_t| <= rtol * max(|ours_t|, |theirs_t|) + atol; the
+    Entry i agrees when |ours_i - theirs_i| <= rtol * max(|ours_i|, |theirs_i|) + atol; the
     default ``atol`` is 1e-14 times the largest lr of ``theirs`` (so a value that should be 0 and
     is 1e-20 still agrees). Sequences of different lengths never agree.
     """

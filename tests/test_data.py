@@ -185,6 +185,65 @@ def test_digits_file_reader_equals_sklearn():
     assert np.array_equal(X, X_sk) and np.array_equal(y, y_sk)
 
 
+# ---------------------------------------------------------------------------------------------
+# Split.train_loader
+# ---------------------------------------------------------------------------------------------
+def _epoch(loader):
+    xs, ys = zip(*loader, strict=True)
+    return [len(x) for x in xs], torch.cat(xs), torch.cat(ys)
+
+
+@pytest.mark.parametrize("batch_size", [1, 32, 100, 5000])
+def test_train_loader_keeps_the_last_partial_batch(batch_size):
+    s = load_digits()
+    n = len(s.X_train)
+    loader = s.train_loader(batch_size)
+    sizes, _, _ = _epoch(loader)
+    assert len(loader) == len(sizes) == -(-n // batch_size)  # ceil(N / B)
+    assert sum(sizes) == n
+    assert all(size == min(batch_size, n) for size in sizes[:-1])
+
+
+def test_train_loader_epoch_is_a_permutation_of_the_training_set():
+    s = load_digits()
+    _, X, y = _epoch(s.train_loader(32))
+    key = lambda X, y: sorted(map(tuple, torch.cat([X, y[:, None].to(X.dtype)], 1).tolist()))  # noqa: E731
+    assert key(X, y) == key(s.X_train, s.y_train)
+    assert not torch.equal(X, s.X_train)  # shuffled
+
+
+def test_train_loader_is_seeded_and_reshuffles_every_epoch():
+    s = load_digits()
+    a, b, c = s.train_loader(32, seed=0), s.train_loader(32, seed=0), s.train_loader(32, seed=1)
+    a1, a2 = _epoch(a)[2], _epoch(a)[2]
+    b1, b2 = _epoch(b)[2], _epoch(b)[2]
+    assert torch.equal(a1, b1) and torch.equal(a2, b2)  # same seed, same batches, epoch after epoch
+    assert not torch.equal(a1, a2)  # a new permutation in the second epoch
+    assert not torch.equal(a1, _epoch(c)[2])  # another seed, another order
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.0, True, None])
+def test_train_loader_rejects_a_bad_batch_size(bad):
+    with pytest.raises(ValueError, match="batch_size"):
+        load_digits().train_loader(bad)
+
+
+def test_train_loader_rejects_a_bad_seed():
+    with pytest.raises(ValueError, match="seed"):
+        load_digits().train_loader(32, seed=0.5)
+
+
+@pytest.mark.parametrize("batch_size, seed", [(32, 0), (128, 1), (1000, 7)])
+def test_train_loader_gives_the_batches_of_a_shuffling_dataloader(batch_size, seed):
+    s = load_digits()
+    ours = s.train_loader(batch_size, seed)
+    ref = torch.utils.data.DataLoader(s.train_dataset(), batch_size=batch_size, shuffle=True,
+                                      generator=torch.Generator().manual_seed(seed))
+    for _ in range(3):  # three epochs: the reshuffles agree too
+        for (x1, y1), (x2, y2) in zip(ours, ref, strict=True):
+            assert torch.equal(x1, x2) and torch.equal(y1, y2)
+
+
 def test_train_loader_reshuffles_every_epoch_in_a_reproducible_order():
     data = load_digits()
     loader = data.train_loader(64, seed=3)

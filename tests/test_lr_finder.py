@@ -340,13 +340,16 @@ def test_check_lr_sequence_passes_right_and_names_mistakes():
     assert check_lr_sequence(lambda s, e, n: torch.logspace(math.log10(s), math.log10(e), n, dtype=torch.float64)).passed
     cases = [
         (lambda s, e, n: np.linspace(s, e, n), "evenly spaced in lr"),
-        (lambda s, e, n: s * (e / s) ** (np.arange(n) / n), "i / (num_iter - 1)"),
+        (lambda s, e, n: s * (e / s) ** (np.arange(n) / n), "falls short of end_lr"),
+        (lambda s, e, n: s * (e / s) ** (np.arange(1, n + 1) / (n - 1)), "must be start_lr itself"),
         (lambda s, e, n: (s * (e / s) ** (np.arange(n) / (n - 1)))[::-1], "backwards"),
         (lambda s, e, n: s * (e / s) ** (np.arange(n + 1) / n), "off by one in the count"),
+        (lambda s, e, n: s * (e / s) ** (np.arange(n) / (n - 1)) ** 2, "same factor"),
     ]
     for fn, hint in cases:
         res = check_lr_sequence(fn)
         assert not res.passed and hint in res.hint, (hint, res)
+        assert "**" not in res.hint and "(t - 1)" not in res.hint  # a concept, never the formula
 
     def stub(s, e, n):
         raise NotImplementedError

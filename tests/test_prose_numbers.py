@@ -29,8 +29,7 @@ CONSTANTS: dict[str, dict[str, str]] = {
 
 # Notebooks not yet brought in line (each is removed from this set when its prose is fixed).
 PENDING: set[str] = {
-    "03_adagrad_rmsprop",
-    "04_adam", "05_sgd_minibatch", "06_lr_finder", "07_lr_schedules", "08_hessian_saddle_points",
+    "03_adagrad_rmsprop", "04_adam", "05_sgd_minibatch",
 }
 
 # A decimal number: digits, a point, digits; not part of a longer number, a version or an identifier.

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from torch.optim import lr_scheduler as L
 
 import course_utils.schedules as S
-from course_utils.checks import check_scheduler_order, check_warmup_cosine
+from course_utils.checks import check_scheduler_order, check_step_decay, check_warmup_cosine
 
 RTOL = 1e-12
 base_lrs = st.floats(1e-4, 10.0)
@@ -241,8 +241,8 @@ def test_get_schedule_errors_name_the_problem():
 @pytest.mark.parametrize(
     "call, match",
     [
-        (lambda: S.cosine(-1, 0.1, 10), "t must be >= 0"),
-        (lambda: S.cosine(1.5, 0.1, 10), "t must be an integer"),
+        (lambda: S.cosine(-1, 0.1, 10), "step must be >= 0"),
+        (lambda: S.cosine(1.5, 0.1, 10), "step must be an integer"),
         (lambda: S.cosine(1, 0.0, 10), "base_lr must be"),
         (lambda: S.cosine(1, 0.1, 0), "T_max must be an integer >= 1"),
         (lambda: S.cosine(1, 0.1, 10, eta_min=0.2), "eta_min must be in"),
@@ -279,20 +279,53 @@ def test_warm_restarts_restart_at_cycle_boundaries(t, T_0, T_mult):
 
 
 def test_check_warmup_cosine_passes_the_reference_and_names_mistakes():
-    assert check_warmup_cosine(lambda t, b, w, T, s: S.warmup_cosine(t, b, w, T, s)).passed
+    """The student's function takes the update index t (from 1): eta_t = warmup_cosine(t - 1)."""
+    assert check_warmup_cosine(lambda t, b, w, T, s: S.warmup_cosine(t - 1, b, w, T, s)).passed
 
-    def cos(t, b, T):
-        return b * (1 + math.cos(math.pi * t / T)) / 2
+    def cos(c, b, T):
+        return b * (1 + math.cos(math.pi * c / T)) / 2
 
-    wrongs = [
-        (lambda t, b, w, T, s: b * (s + (1 - s) * t / w) if t < w else cos(t - w + 1, b, T - w), "off by one"),
-        (lambda t, b, w, T, s: b * t / w if t < w else cos(t - w, b, T - w), "start_factor"),
-        (lambda t, b, w, T, s: b * (s + (1 - s) * t / w) if t < w else cos(t - w, b, T), "T_max = total_steps - warmup_steps"),
-        (lambda t, b, w, T, s: b * (s + (1 - s) * t / w) if t < w else cos(t, b, T - w), "restarts its own clock"),
+    def warm(c, b, w, s):
+        return b * (s + (1 - s) * c / w)
+
+    wrongs = [  # each written as a student would, in t; c = t - 1 is torch's count
+        (lambda t, b, w, T, s: S.warmup_cosine(t, b, w, T, s), "one update ahead"),
+        (lambda t, b, w, T, s: warm(t - 1, b, w, s) if t < w else cos(t - 1 - w, b, T - w), "still on the linear ramp"),
+        (lambda t, b, w, T, s: warm(t - 1, b, w, s) if t - 1 < w else cos(t - w, b, T - w), "off by one"),
+        (lambda t, b, w, T, s: b * (t - 1) / w if t - 1 < w else cos(t - 1 - w, b, T - w), "start_factor"),
+        (lambda t, b, w, T, s: warm(t - 1, b, w, s) if t - 1 < w else cos(t - 1 - w, b, T), "not total_steps"),
+        (lambda t, b, w, T, s: warm(t - 1, b, w, s) if t - 1 < w else cos(t - 1, b, T - w), "its own clock"),
+        (lambda t, b, w, T, s: b * (1 + math.cos(math.pi * t / T)) / 2, "two phases"),
     ]
     for fn, hint in wrongs:
         res = check_warmup_cosine(fn)
         assert not res.passed and hint in res.hint, (hint, res)
+        assert "math.cos" not in res.hint and "(t - W)" not in res.hint  # a concept, never the formula
+
+
+def test_check_step_decay_passes_the_reference_and_names_mistakes():
+    def right(t, b, size, gamma):
+        return b * gamma ** ((t - 1) // size)
+
+    assert check_step_decay(right, 2).passed
+    assert check_step_decay(lambda t, b, size, gamma: S.step_decay(t - 1, b, size, gamma), 2).passed
+    wrongs = [
+        (lambda t, b, size, gamma: b * gamma ** (t // size), "one update ahead"),
+        (lambda t, b, size, gamma: b * gamma ** ((t - 1) // size + 1), "use base_lr itself"),
+        (lambda t, b, size, gamma: b * gamma ** ((t - 1) / size), "decays in steps"),
+        (lambda t, b, size, gamma: b * gamma ** (t - 1), "exponential decay"),
+        (lambda t, b, size, gamma: b * gamma * ((t - 1) // size) if (t - 1) // size else b, "compound"),
+        (lambda t, b, size, gamma: b * (1 - (t - 1) / 100), "every step_size updates"),
+    ]
+    for fn, hint in wrongs:
+        res = check_step_decay(fn, 2)
+        assert not res.passed and hint in res.hint, (hint, res)
+        assert "**" not in res.hint
+    for answer, hint in ((71, "StepLR(step_size=70"), (70, "step % 70 == 0"), (1, "after optimizer.step()"),
+                         (5, "by hand")):
+        res = check_step_decay(right, answer)
+        assert not res.passed and hint in res.hint, (answer, res)
+    assert check_step_decay(right, None).status == "NOT IMPLEMENTED YET"
 
 
 def test_check_scheduler_order_catches_the_wrong_order():
@@ -328,3 +361,5 @@ def test_schedule_checkers_report_stubs():
 
     assert check_warmup_cosine(stub).status == "NOT IMPLEMENTED YET"
     assert check_scheduler_order(stub).status == "NOT IMPLEMENTED YET"
+    assert check_step_decay(stub, None).status == "NOT IMPLEMENTED YET"
+    assert check_step_decay(stub, 2).status == "NOT IMPLEMENTED YET"

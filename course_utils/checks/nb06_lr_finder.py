@@ -21,7 +21,7 @@ __all__ = [
 
 def check_lr_sequence(student_fn: Callable[[float, float, int], Any]) -> CheckResult:
     """``student_fn(start_lr, end_lr, num_iter)`` must return the range test's exponential lrs
-    eta_i = start_lr * (end_lr / start_lr)^(i / (num_iter - 1)), i = 0..num_iter-1."""
+    eta_t = start_lr * (end_lr / start_lr)^((t - 1) / (T - 1)), t = 1..T with T = num_iter."""
     title = "exponential learning-rate sequence"
 
     def body() -> CheckResult:
@@ -41,11 +41,16 @@ def check_lr_sequence(student_fn: Callable[[float, float, int], Any]) -> CheckRe
                 hint = ("these are evenly spaced in lr (linear): the range test spaces them evenly in log lr, "
                         "a constant ratio (end/start)^(1/(num_iter-1)) from one to the next.")
             elif np.allclose(got, start * (end / start) ** (i / n), rtol=1e-9):
-                hint = "the last lr must be end_lr exactly: the exponent is i / (num_iter - 1), not i / num_iter."
+                hint = ("the last lr falls short of end_lr: between the first and the last of num_iter values "
+                        "there are num_iter - 1 equal factors.")
+            elif np.allclose(got, start * (end / start) ** ((i + 1) / (n - 1)), rtol=1e-9):
+                hint = ("the first lr must be start_lr itself: the first update uses start_lr, "
+                        "each later one is one factor larger.")
             elif np.allclose(got, want[::-1], rtol=1e-9):
                 hint = "the sequence runs backwards: it starts at start_lr and grows."
             else:
-                hint = "eta_i = start_lr * (end_lr / start_lr) ** (i / (num_iter - 1))."
+                hint = ("start at start_lr, end at end_lr, and multiply by the same factor from one lr "
+                        "to the next (equal steps in log lr).")
             k = int(np.argmax(~np.isclose(got, want, rtol=1e-9, atol=0)))
             return CheckResult(FAIL, title, f"{case}: lr[{k}] = {fmt(got[k])}, expected {fmt(want[k])}", hint)
         return CheckResult(PASS, title, "geometric from start_lr to end_lr, both ends exact.")
@@ -68,7 +73,7 @@ def check_set_lr(student_fn: Callable[[Any, float], Any]) -> CheckResult:
                 hint = ("optimizer.lr = ... only creates a new attribute that torch never reads: "
                         "the lr lives in optimizer.param_groups, one dict per group.")
             else:
-                hint = "set group['lr'] for every group in optimizer.param_groups."
+                hint = "the optimizer reads its lr from optimizer.param_groups: the change must land there."
             return CheckResult(FAIL, title, "the learning rates did not change: still [0.1, 0.01]", hint)
         if lrs != [0.5, 0.5]:
             hint = ("every parameter group has its own lr: loop over all of optimizer.param_groups."
@@ -112,7 +117,7 @@ def check_lr_pick(answer: Any, result: Any) -> CheckResult:
         low, high = float(lrs[i_low]), float(lrs[i_min]) / 2
         where = f"the loss falls from about lr {low:.2g} to its minimum at lr {lrs[i_min]:.2g}"
         if not math.isfinite(lr) or lr <= 0:
-            return CheckResult(FAIL, title, f"{lr!r} is not a learning rate", "a positive number, e.g. 0.05.")
+            return CheckResult(FAIL, title, f"{lr!r} is not a learning rate", "a learning rate is a positive number.")
         if low <= lr <= high:
             return CheckResult(PASS, title, f"{lr:.3g} is on the descent ({where}).")
         if lr < low:

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from course_utils.checks.nb11_capstone import (
+    _FAILURES,
     check_param_groups,
     check_training_loop,
     check_warmup_cosine_factor,
@@ -137,9 +138,12 @@ def test_factor_each_mistake_has_its_hint(wrong, words):
     assert words in r.hint, r
 
 
-def test_factor_other_wrong_answer_and_stub():
-    r = check_warmup_cosine_factor(lambda t, w, T, s, m: 1.0)
-    assert r.status == "FAIL" and "t < W" in r.hint
+def test_factor_other_wrong_answer_escalates_and_stub():
+    _FAILURES.clear()
+    first = check_warmup_cosine_factor(lambda t, w, T, s, m: 1.0)
+    assert first.status == "FAIL" and "a factor" in first.hint and "step < W" not in first.hint
+    second = check_warmup_cosine_factor(lambda t, w, T, s, m: 1.0)
+    assert second.status == "FAIL" and "step < W" in second.hint
 
     def stub(t, w, T, s, m):
         raise NotImplementedError
@@ -213,7 +217,10 @@ def test_loop_unknown_no_step_stub_and_crash():
 
     def bigger_clip(model, optimizer, scheduler, batches, max_norm):
         right_loop(model, optimizer, scheduler, batches, 2 * max_norm)
-    assert "no known ordering" in check_training_loop(bigger_clip).message
+    _FAILURES.clear()
+    first = check_training_loop(bigger_clip)
+    assert "no known ordering" in first.message and "loss.backward()" not in first.hint
+    assert "loss.backward()" in check_training_loop(bigger_clip).hint  # the second failure shows the order
 
     def stub(*args):
         raise NotImplementedError

@@ -1,4 +1,9 @@
-"""Checks of notebook 11 (the capstone: a small language model trained with the course's recipe)."""
+"""Checks of notebook 11 (the capstone: a small language model trained with the course's recipe).
+
+A known mistake is named by its own hint. A wrong answer that no known mistake explains gets a
+hint that escalates: its first failure names the concept, later failures of the same check add
+the detail (the formula, the order of the calls).
+"""
 
 from __future__ import annotations
 
@@ -22,6 +27,15 @@ __all__ = [
     "check_training_loop",
     "param_kind",
 ]
+
+_FAILURES: dict[str, int] = {}
+"""How often each check (by title) has failed without a named mistake in this session: the hint level."""
+
+
+def _escalating(title: str, concept: str, detail: str) -> str:
+    """``concept`` on the first unexplained failure of the check ``title``, ``concept`` + ``detail`` after."""
+    _FAILURES[title] = _FAILURES.get(title, 0) + 1
+    return concept if _FAILURES[title] == 1 else f"{concept} {detail}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -143,6 +157,8 @@ def _torch_warmup_cosine(peak: float, w: int, total: int, s: float, m: float) ->
 
 
 def _factor_mistakes(w: int, total: int, s: float, m: float) -> dict[str, Callable[[int], float]]:
+    """Known wrong factors, as functions of the scheduler's step count t (= ``step``), by their hint."""
+
     def warm(t):
         return s + (1 - s) * t / w
 
@@ -159,33 +175,34 @@ def _factor_mistakes(w: int, total: int, s: float, m: float) -> dict[str, Callab
         "the floor is added but the cosine part is not scaled by (1 - min_factor): the factor exceeds 1 "
         "at the peak.":
             lambda t: right_warm(t, lambda t: m + (1 + math.cos(math.pi * (t - w) / (total - w))) / 2),
-        "the warmup must reach 1 at t = warmup_steps, not one step earlier: t / warmup_steps.":
+        "the warmup must reach 1 at step = warmup_steps, not one step earlier: step / warmup_steps.":
             lambda t: (s + (1 - s) * min(t / (w - 1), 1.0)) if t < w else cos(t - w, total - w),
         "the warmup starts at start_factor, not at 0.":
             lambda t: t / w if t < w else cos(t - w, total - w),
-        "the cosine restarts its clock at the end of the warmup: use t - warmup_steps.":
+        "the cosine restarts its clock at the end of the warmup: use step - warmup_steps.":
             lambda t: right_warm(t, lambda t: cos(t, total - w)),
         "the cosine phase lasts total_steps - warmup_steps steps, not total_steps.":
             lambda t: right_warm(t, lambda t: cos(t - w, total)),
-        "off by one where the cosine starts: at t = warmup_steps the factor is 1.":
+        "off by one where the cosine starts: at step = warmup_steps the factor is 1.":
             lambda t: right_warm(t, lambda t: cos(t - w + 1, total - w)),
     }
 
 
 def _lambda_lr(fn: Callable[..., Any], w: int, total: int, s: float, m: float) -> Callable[[Any], Any]:
-    """A factory of LambdaLR schedulers whose factor is ``fn(t, w, total, s, m)``."""
+    """A factory of LambdaLR schedulers whose factor is ``fn(step, w, total, s, m)``."""
 
-    def factor(t: int) -> float:
-        return float(fn(t, w, total, s, m))
+    def factor(step: int) -> float:
+        return float(fn(step, w, total, s, m))
 
     return lambda opt: torch.optim.lr_scheduler.LambdaLR(opt, factor)
 
 
 def check_warmup_cosine_factor(student_fn: Callable[..., Any]) -> CheckResult:
-    """``student_fn(t, warmup_steps, total_steps, start_factor, min_factor)`` is the factor that
-    ``LambdaLR`` multiplies the peak lr by; with it, ``LambdaLR`` must give the same lr as torch's
+    """``student_fn(step, warmup_steps, total_steps, start_factor, min_factor)`` is the factor that
+    ``LambdaLR`` multiplies the peak lr by (``step``: the scheduler's count of its own steps, t - 1
+    during update t); with it, ``LambdaLR`` must give the same lr as torch's
     ``SequentialLR([LinearLR(start_factor), CosineAnnealingLR(T_max=total-warmup,
-    eta_min=min_factor*peak)], [warmup])`` at every step t = 0..total_steps."""
+    eta_min=min_factor*peak)], [warmup])`` at every step = 0..total_steps."""
     title = "warmup-cosine factor for LambdaLR, against torch's LinearLR then CosineAnnealingLR"
 
     def body() -> CheckResult:
@@ -199,13 +216,15 @@ def check_warmup_cosine_factor(student_fn: Callable[..., Any]) -> CheckResult:
                 continue
             k = cmp.first_mismatch
             case = f"peak lr {peak:g}, warmup_steps={w}, total_steps={total}, start_factor={s}, min_factor={m}"
-            msg = f"{case}: at t = {k} LambdaLR gives lr {fmt(got[k])}, torch {fmt(want[k])}"
-            hint = ("t < W: s + (1 - s) t / W;  t >= W: m + (1 - m) (1 + cos(pi (t - W) / (T - W))) / 2 "
-                    "(a factor: LambdaLR multiplies the peak lr by it).")
+            msg = f"{case}: at step = {k} LambdaLR gives lr {fmt(got[k])}, torch {fmt(want[k])}"
             for text, wrong in _factor_mistakes(w, total, s, m).items():
                 if compare_lrs(got, [peak * wrong(t) for t in range(total + 1)], rtol=1e-9):
-                    hint = text
-                    break
+                    return CheckResult(FAIL, title, msg, text)
+            hint = _escalating(
+                title, "the function returns a factor (LambdaLR multiplies the peak lr by it): a straight line from "
+                "start_factor to 1 over the warmup steps, then half a cosine from 1 down to min_factor.",
+                "With W = warmup_steps, T = total_steps, s = start_factor, m = min_factor: step < W: "
+                "s + (1 - s) step / W;  step >= W: m + (1 - m) (1 + cos(pi (step - W) / (T - W))) / 2.")
             return CheckResult(FAIL, title, msg, hint)
         return CheckResult(PASS, title, f"LambdaLR with your factor equals torch's SequentialLR at every step in "
                            f"{len(cases)} configurations.")
@@ -329,9 +348,12 @@ def check_training_loop(student_fn: Callable[..., Any]) -> CheckResult:
                                "each known misplacement would have ended elsewhere.")
         matches = [key for key, value in results.items() if torch.allclose(got, value, rtol=1e-9, atol=1e-12)]
         if not matches:
-            return CheckResult(FAIL, title, "your loop ends at parameters that no known ordering explains",
-                               "per batch: optimizer.zero_grad(); loss = lm_loss(model, x, y); loss.backward(); "
-                               "clip_grad_norm_(model.parameters(), max_norm); optimizer.step(); scheduler.step().")
+            hint = _escalating(
+                title, "each call needs what the one before it produced: a fresh gradient needs .grad zeroed, "
+                "clipping needs the gradient, the step needs the clipped gradient, the schedule follows the step.",
+                "Per batch: optimizer.zero_grad(); loss = lm_loss(model, x, y); loss.backward(); "
+                "clip_grad_norm_(model.parameters(), max_norm); optimizer.step(); scheduler.step().")
+            return CheckResult(FAIL, title, "your loop ends at parameters that no known ordering explains", hint)
         key = matches[0]
         clip_unclear = {k[1] for k in matches if (k[0], k[2]) == (key[0], key[2])} >= {"before backward", "never"}
         found = []

@@ -7,12 +7,14 @@ TORCH_SPEC ?= torch==2.13.0
 STAMP      := $(VENV)/.installed
 # Every other package at the exact version (and hash) of the lock file; `make lock` updates it.
 LOCK       := requirements.lock
+# What only macOS or Windows needs (pip-compile on Linux leaves it out), pinned with hashes by hand.
+PLATFORM_LOCK := requirements-platform.lock
 JOBS       ?= 2
 NBVAL      := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 # Outputs are compared on the CPU on every machine: a GPU (TF32, other kernels) prints other numbers.
 ON_CPU     := COURSE_DEVICE=cpu
 
-.PHONY: help env test unit slow nbval perturb ci test-latest lock course check lab sync clean
+.PHONY: help env test unit slow nbval perturb ci test-latest lock course check lab lab-instructor work sync clean
 
 help:
 	@echo "make course  build pages, slides and student editions into _build/ (creates .venv if missing)"
@@ -22,20 +24,28 @@ help:
 	@echo "make lock    re-resolve requirements.lock (newest releases pyproject.toml allows, hashes for every platform)"
 	@echo "make test-latest  nbval against the newest releases, in .venv-latest (drift shows up early; CI does not run it)"
 	@echo "make check   pairs in sync, notebook anatomy, no committed file over 1 MB"
-	@echo "make lab     open the course in JupyterLab"
+	@echo "make lab     the student's JupyterLab: work/ (student editions, filled only with what is missing)"
+	@echo "make lab-instructor  JupyterLab on notebooks/ (solutions included; .py opens as a notebook)"
 	@echo "make sync    sync .py/.ipynb pairs and re-execute the stale notebooks"
-	@echo "make clean   remove _build/ and caches"
+	@echo "make clean   remove _build/ and caches (never work/, never a student notebook you edited)"
 
-$(STAMP): pyproject.toml $(LOCK)
+$(STAMP): pyproject.toml $(LOCK) $(PLATFORM_LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r $(LOCK) -r $(PLATFORM_LOCK)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
-env: $(STAMP)
+# JupyterLab settings shipped with the environment: .py files open as notebooks (jupytext), widget
+# state is saved with the notebook (a reopened notebook shows its sliders' last state).
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+$(LAB_SETTINGS): jupyterlab/overrides.json $(STAMP)
+	mkdir -p $(dir $@)
+	cp jupyterlab/overrides.json $@
+
+env: $(STAMP) $(LAB_SETTINGS)
 
 test: $(STAMP) node_modules
 	$(BIN)/optim-course check
@@ -95,12 +105,24 @@ course: $(STAMP) node_modules
 check: $(STAMP)
 	$(BIN)/optim-course check
 
-lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+# The student's folder: work/ (gitignored). `optim-course work` writes there only the student
+# editions that are missing (or that you never touched); a notebook you edited is kept, and a newer
+# version of it lands beside it as NN_stem.updated.ipynb.
+work: $(STAMP)
+	$(BIN)/optim-course work --dir work --notebooks notebooks
+
+lab: work $(LAB_SETTINGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=work
+
+lab-instructor: $(LAB_SETTINGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks
 
 sync: $(STAMP)
 	$(BIN)/optim-course sync
 
+# Never touches work/; in _build/student/ it keeps every notebook a student edited.
 clean:
-	rm -rf _build .pytest_cache .hypothesis .ruff_cache
+	if [ -x $(BIN)/optim-course ]; then $(BIN)/optim-course clean --out _build; \
+	else find _build -mindepth 1 -maxdepth 1 ! -name student -exec rm -rf {} + 2>/dev/null || true; fi
+	rm -rf .pytest_cache .hypothesis .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

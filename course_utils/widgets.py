@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -45,6 +47,7 @@ __all__ = [
     "TrajectoryExplorer",
     "draw_explorer",
     "explorer_figure",
+    "explorer_runs",
     "explorer_trajectories",
     "resolve_hyperparameters",
     "trajectory_explorer",
@@ -147,6 +150,39 @@ def resolve_hyperparameters(spec: OptimizerSpec, values: Mapping[str, float], la
     return cls, hp
 
 
+def explorer_runs(
+    landscape: Landscape,
+    optimizers: Mapping[str, OptimizerSpec],
+    start: Sequence[float],
+    steps: int,
+    values: Mapping[str, float],
+) -> tuple[list[Trajectory], list[str]]:
+    """`explorer_trajectories`, except that an optimizer that refuses the slider values (raises
+    ``ValueError``, e.g. ``nesterov=True`` with momentum 0) is skipped: returns the trajectories
+    of the others and one line per skipped run, ``"<label> skipped: <reason>"``."""
+    if not optimizers:
+        raise ValueError("optimizers must name at least one optimizer")
+    trajectories, skipped = [], []
+    for label, spec in optimizers.items():
+        try:
+            trajectories.append(_one_run(landscape, label, spec, start, steps, values))
+        except ValueError as err:
+            reason = " ".join(str(err).split()) or type(err).__name__
+            skipped.append(f"{label} skipped: {reason}")
+    return trajectories, skipped
+
+
+def _one_run(landscape: Landscape, label: str, spec: OptimizerSpec, start: Sequence[float], steps: int,
+             values: Mapping[str, float]) -> Trajectory:
+    cls, hp = resolve_hyperparameters(spec, values, label)
+    tr = run_trajectory(landscape, cls, start, steps, **hp)
+    shown = ", ".join(f"{k}={v:.3g}" for k, v in hp.items() if isinstance(v, float))
+    tr.label = f"{label} ({shown})" if shown else label
+    if tr.diverged:
+        tr.label += f", diverged at step {len(tr) - 1}"
+    return tr
+
+
 def explorer_trajectories(
     landscape: Landscape,
     optimizers: Mapping[str, OptimizerSpec],
@@ -156,20 +192,36 @@ def explorer_trajectories(
 ) -> list[Trajectory]:
     """One `run_trajectory` per optimizer, with the hyperparameters the slider ``values`` give it.
 
-    Each trajectory is labelled ``label (name=value, ...)``; a diverged run is marked so.
+    Each trajectory is labelled ``label (name=value, ...)``; a diverged run is marked so. An
+    optimizer that refuses the values raises (`explorer_runs` skips it instead).
     """
     if not optimizers:
         raise ValueError("optimizers must name at least one optimizer")
-    trajectories = []
-    for label, spec in optimizers.items():
-        cls, hp = resolve_hyperparameters(spec, values, label)
-        tr = run_trajectory(landscape, cls, start, steps, **hp)
-        shown = ", ".join(f"{k}={v:.3g}" for k, v in hp.items() if isinstance(v, float))
-        tr.label = f"{label} ({shown})" if shown else label
-        if tr.diverged:
-            tr.label += f", diverged at step {len(tr) - 1}"
-        trajectories.append(tr)
-    return trajectories
+    return [_one_run(landscape, label, spec, start, steps, values) for label, spec in optimizers.items()]
+
+
+_DIVERGED = re.compile(r", diverged at step (\d+)$")
+
+
+def _status_line(trajectories: Sequence[Trajectory], notes: Sequence[str]) -> str:
+    """"GD diverged at step 12; Nesterov skipped: ..." (empty when every run is fine)."""
+    parts = []
+    for tr in trajectories:
+        m = _DIVERGED.search(tr.label)
+        if m:
+            parts.append(f"{_short(tr.label).split(' (')[0]} diverged at step {m.group(1)}")
+    return "; ".join([*parts, *notes])
+
+
+def _short(label: str) -> str:
+    """A legend label: the optimizer's name and hyperparameters, without the divergence note."""
+    return _DIVERGED.sub("", label)
+
+
+def _wrap(text: str, width_in: float, fontsize: float) -> str:
+    """``text`` wrapped at word boundaries to fit ``width_in`` inches at ``fontsize`` points."""
+    chars = max(20, int(width_in * 72 / (0.5 * fontsize)))
+    return "\n".join(textwrap.wrap(text, chars, break_long_words=False, break_on_hyphens=False)) if text else ""
 
 
 @dataclass(frozen=True)
@@ -187,7 +239,7 @@ class ExplorerStyle:
     title: str | None = None
     colors: Sequence[str] | None = None
     n: int = 120
-    figsize: tuple[float, float] = (10.0, 4.0)
+    figsize: tuple[float, float] = (10.0, 4.4)
     dpi: float | None = None
 
 
@@ -215,12 +267,19 @@ def draw_explorer(
     values: Mapping[str, float] | None = None,
     steps: int | None = None,
     style: ExplorerStyle | None = None,
+    notes: Sequence[str] = (),
     **options: Any,
 ) -> Figure:
     """Draw already computed ``trajectories`` as `explorer_figure` does: the two panels of
     `plot_trajectories` (contour with paths, loss per step). ``options`` are fields of
     `ExplorerStyle` that override those of ``style``; the default title lists the slider
-    ``values`` and the number of ``steps``."""
+    ``values`` and the number of ``steps``.
+
+    Readable at every slider value: one legend below both panels (the optimizers' names and
+    hyperparameters, never over the data), titles wrapped to their width, and a status line
+    under the title naming the runs that diverged (and at which step) and the ``notes`` (e.g.
+    `explorer_runs`' skipped runs), instead of labels that grow.
+    """
     st = replace(style or ExplorerStyle(), **options)
     logy = st.logy
     if logy is None:
@@ -230,10 +289,23 @@ def draw_explorer(
         parts = [f"{k} = {v:.3g}" for k, v in (values or {}).items()]
         title = ", ".join(parts) + (f" ({steps} steps)" if steps is not None else "")
     fig, (ax0, ax1) = new_figure(1, 2, figsize=st.figsize)
-    plot_contour(landscape, trajectories, ax=ax0, xlim=st.xlim, ylim=st.ylim, log_scale=st.log_scale,
-                 colors=st.colors, n=st.n, title="Trajectories on " + landscape.name)
-    plot_losses(trajectories, ax=ax1, logy=logy, colors=st.colors, title="Loss at each recorded point")
-    fig.suptitle(title)
+    shown = [replace(tr, label=_short(tr.label)) if _DIVERGED.search(tr.label) else tr for tr in trajectories]
+    plot_contour(landscape, shown, ax=ax0, xlim=st.xlim, ylim=st.ylim, log_scale=st.log_scale,
+                 colors=st.colors, n=st.n)
+    plot_losses(shown, ax=ax1, logy=logy, colors=st.colors)
+    panel_width = st.figsize[0] / 2 * 0.85
+    for ax, text in ((ax0, "Trajectories on " + landscape.name), (ax1, "Loss at each recorded point")):
+        ax.set_title(_wrap(text, panel_width, 11.0), fontsize=11)
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+    handles, labels = ax1.get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(handles), 3),
+                   frameon=False, fontsize=10)
+    status = _status_line(trajectories, notes)
+    full = _wrap(title, st.figsize[0] * 0.95, 12.0) + ("\n" + _wrap(status, st.figsize[0] * 0.95, 12.0)
+                                                       if status else "")
+    fig.suptitle(full, fontsize=12)
     if st.dpi is not None:
         fig.set_dpi(st.dpi)
     return fig
@@ -256,7 +328,7 @@ class TrajectoryExplorer:
         sliders: Mapping[str, Slider | Sequence[Any]],
         *,
         continuous_update: bool = False,
-        dpi: float = 72.0,
+        dpi: float = 100.0,
         **figure_kw: Any,
     ) -> None:
         import ipywidgets as w
@@ -270,6 +342,7 @@ class TrajectoryExplorer:
         self.sliders = {name: s.widget(name, continuous_update) for name, s in self.specs.items()}
         self.figure: Figure | None = None
         self.trajectories: list[Trajectory] = []
+        self.skipped: list[str] = []
         self.values: dict[str, float] = {}
         self.redraws = 0
         self.output = w.interactive_output(self._draw, self.sliders)
@@ -279,9 +352,10 @@ class TrajectoryExplorer:
         from IPython.display import display
 
         self.values = dict(values)
-        self.trajectories = explorer_trajectories(self.landscape, self.optimizers, self.start,
-                                                  self.steps, self.values)
-        self.figure = draw_explorer(self.landscape, self.trajectories, self.values, self.steps, self.style)
+        self.trajectories, self.skipped = explorer_runs(self.landscape, self.optimizers, self.start,
+                                                        self.steps, self.values)
+        self.figure = draw_explorer(self.landscape, self.trajectories, self.values, self.steps, self.style,
+                                    notes=self.skipped)
         self.figure.set_dpi(self.dpi)  # the inline PNG's resolution: smaller notebooks, faster redraws
         self.redraws += 1
         display(self.figure)
@@ -308,6 +382,7 @@ def trajectory_explorer(
     Put the cell in ``nbval-ignore-output``: a widget's output is not reproducible text.
     ``kw`` are fields of `ExplorerStyle` (``logy``, ``log_scale``, ``title``, ``colors``, ``n``,
     ``figsize``) or ``continuous_update`` (redraw while dragging; default False: on release)
-    or ``dpi`` (of the figure shown, default 72).
+    or ``dpi`` (of the figure shown, default 100: text at least 12 px high). An optimizer that
+    refuses a slider value is shown as skipped, with the reason, in the figure's status line.
     """
     return TrajectoryExplorer(landscape, optimizers, start, steps, sliders, xlim=xlim, ylim=ylim, **kw)

@@ -358,7 +358,7 @@ HVP_X, HVP_Y = sample_batch(data.train, 8, CFG.context, torch.Generator().manual
 
 
 class Preconditioned:
-    """The operator v -> D H D v with D = diag(P^(-1/2)): its eigenvalues are those of P^(-1) H."""
+    """The operator v -> D H D v with D = U^(-1/2): its eigenvalues are those of U^(-1) H."""
 
     def __init__(self, op, d):
         self.op, self.d, self.n, self.dtype, self.device = op, d, op.n, op.dtype, op.device
@@ -368,7 +368,7 @@ class Preconditioned:
 
 
 def sharpness(model, optimizer, iters=20):
-    """lambda_max of H and of P^(-1) H (Adam's preconditioner P = diag(sqrt(v_hat) + eps)) on the fixed batch."""
+    """lambda_max of H and of U^(-1) H (Adam's preconditioner U = diag(sqrt(v_hat) + eps)) on the fixed batch."""
     params = list(model.parameters())
     op = HessianOperator(lambda: lm_loss(model, HVP_X, HVP_Y), params)
     beta2, eps = optimizer.defaults["betas"][1], optimizer.defaults["eps"]
@@ -461,7 +461,7 @@ print(f"without clipping: largest gradient norm {max(free_log['grad_norm']):.1f}
 #
 # Notebook 01's EWMA, applied to the weights: $a_t = \beta a_{t-1} + (1-\beta)\,\theta_t$, $a_0 = 0$,
 # and the averaged model uses $\hat a_t = a_t/(1-\beta^t)$. Only evaluation sees it. It averages
-# out the noise of about the last $K = 1/(1-\beta)$ updates (50 with $\beta = 0.98$), at the price
+# out the noise of about the last $1/(1-\beta)$ updates (50 with $\beta = 0.98$), at the price
 # of a lag.
 
 # %%
@@ -482,27 +482,28 @@ for t, lr, raw, ema, *_ in checks:
 #
 # - GD is stable only while $\lambda_{\max} < 2/\eta$ (00, 08); full-batch GD on a network drifts to
 #   that edge (the *edge of stability*, Cohen et al. 2021).
-# - Adam steps along $P^{-1}\hat m$, $P = \operatorname{diag}(\sqrt{\hat v_t} + \epsilon)$: its limit is on
-#   the **preconditioned sharpness** $\lambda_{\max}(P^{-1}H) < (2 + 2\beta_1)/((1-\beta_1)\eta) = 38/\eta$
+# - Adam steps along $U_t^{-1}\hat m_t$, $U_t = \operatorname{diag}(\sqrt{\hat v_t} + \epsilon)$: its limit is on
+#   the **preconditioned sharpness** $\lambda_{\max}(U_t^{-1}H) < (2 + 2\beta_1)/((1-\beta_1)\eta) = 38/\eta$
 #   (Cohen et al. 2022, $\beta_1 = 0.9$).
 #
 # Both were measured every 50 steps by power iteration on Hessian-vector products (08), on one
 # fixed batch of 8 windows.
 
 # %% [markdown] slideshow={"slide_type": "skip"}
-# $P^{-1}H$ is not symmetric, but $D H D$ with $D = P^{-1/2}$ is, and has the same eigenvalues, so
-# the power iteration of notebook 08 runs on the operator $v \mapsto D H D v$ (the class
-# `Preconditioned` above). Cohen et al. include a factor $1 - \beta_1^t$ in $P$; after the first
-# 50 steps it is 1 to within 1%. Power iteration finds the eigenvalue of largest magnitude; the
-# first line below checks that it was positive, i.e. that it is $\lambda_{\max}$.
+# $U_t^{-1}H$ is not symmetric, but $D H D$ with $D = U_t^{-1/2}$ is, and has the same
+# eigenvalues, so the power iteration of notebook 08 runs on the operator $v \mapsto D H D v$ (the
+# class `Preconditioned` above). Cohen et al. write $P$ for $U_t$ (the course keeps $P$ for
+# notebook 05's covariance) and include a factor $1 - \beta_1^t$ in it; after the first 50 steps it
+# is 1 to within 1%. Power iteration finds the eigenvalue of largest magnitude; the first line
+# below checks that it was positive, i.e. that it is $\lambda_{\max}$.
 
 # %%
 lam = np.array([c[4] for c in checks])
 lam_pre = np.array([c[5] for c in checks])
 lrs_at = np.array([c[1] for c in checks])
-print(f"largest eigenvalue positive at every check: H {bool((lam > 0).all())}, P^-1 H {bool((lam_pre > 0).all())}")
+print(f"largest eigenvalue positive at every check: H {bool((lam > 0).all())}, U^-1 H {bool((lam_pre > 0).all())}")
 print(f"lambda_max(H) below 2/eta_t / 10 at every check: {bool((lam < 0.2 / lrs_at).all())}")
-print(f"lambda_max(P^-1 H) below 38/eta_t / 2 at every check: {bool((lam_pre < 19 / lrs_at).all())}; "
+print(f"lambda_max(U^-1 H) below 38/eta_t / 2 at every check: {bool((lam_pre < 19 / lrs_at).all())}; "
       f"it grew by more than a factor of 2 from step {check_t[0]} to step {check_t[-1]}: "
       f"{bool(lam_pre[-1] > 2 * lam_pre[0])}")
 
@@ -512,7 +513,7 @@ ax0.plot(check_t, lam, "o-", color=PALETTE[0], label=r"$\lambda_{\max}(H)$")
 ax0.plot(check_t, 2 / lrs_at, "--", color=PALETTE[0], label=r"$2/\eta_t$ (GD's limit)")
 ax0.set(yscale="log", title="Sharpness vs GD's limit", xlabel="step $t$", ylabel="eigenvalue (log scale)")
 ax0.legend()
-ax1.plot(check_t, lam_pre, "o-", color=PALETTE[1], label=r"$\lambda_{\max}(P^{-1}H)$")
+ax1.plot(check_t, lam_pre, "o-", color=PALETTE[1], label=r"$\lambda_{\max}(U_t^{-1}H)$")
 ax1.plot(check_t, 38 / lrs_at, "--", color=PALETTE[1], label=r"$38/\eta_t$ (Adam's limit)")
 ax1.set(yscale="log", title="Preconditioned sharpness vs Adam's limit", xlabel="step $t$",
         ylabel="eigenvalue (log scale)")

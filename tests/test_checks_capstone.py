@@ -9,8 +9,8 @@ import pytest
 import torch
 from torch import nn
 
+from course_utils.checks.core import DETAIL_AFTER, reset_attempts
 from course_utils.checks.nb11_capstone import (
-    _FAILURES,
     check_param_groups,
     check_training_loop,
     check_warmup_cosine_factor,
@@ -139,11 +139,10 @@ def test_factor_each_mistake_has_its_hint(wrong, words):
 
 
 def test_factor_other_wrong_answer_escalates_and_stub():
-    _FAILURES.clear()
-    first = check_warmup_cosine_factor(lambda t, w, T, s, m: 1.0)
-    assert first.status == "FAIL" and "a factor" in first.hint and "step < W" not in first.hint
-    second = check_warmup_cosine_factor(lambda t, w, T, s, m: 1.0)
-    assert second.status == "FAIL" and "step < W" in second.hint
+    reset_attempts()
+    tries = [check_warmup_cosine_factor(lambda t, w, T, s, m: 1.0) for _ in range(DETAIL_AFTER)]
+    assert all(r.status == "FAIL" and "a factor" in r.hint and "step < W" in r.detail for r in tries)
+    assert "step < W" not in repr(tries[0]) and "step < W" in repr(tries[-1])  # the formula comes late
 
     def stub(t, w, T, s, m):
         raise NotImplementedError
@@ -217,10 +216,10 @@ def test_loop_unknown_no_step_stub_and_crash():
 
     def bigger_clip(model, optimizer, scheduler, batches, max_norm):
         right_loop(model, optimizer, scheduler, batches, 2 * max_norm)
-    _FAILURES.clear()
-    first = check_training_loop(bigger_clip)
-    assert "no known ordering" in first.message and "loss.backward()" not in first.hint
-    assert "loss.backward()" in check_training_loop(bigger_clip).hint  # the second failure shows the order
+    reset_attempts()
+    tries = [check_training_loop(bigger_clip) for _ in range(DETAIL_AFTER)]
+    assert "no known ordering" in tries[0].message and "loss.backward()" not in tries[0].hint
+    assert "loss.backward()" not in repr(tries[0]) and "loss.backward()" in repr(tries[-1])  # the order comes late
 
     def stub(*args):
         raise NotImplementedError

@@ -56,6 +56,15 @@ def test_registry_is_well_formed():
             assert m.hint and m.mistake, m.__name__
 
 
+@pytest.mark.parametrize("mutant", [m for _, m in ALL_MUTANTS], ids=lambda m: m.__name__)
+def test_every_mistake_has_a_concept_hint_and_a_detailed_one(mutant):
+    """The first hint names the concept, never the formula; the detail (shown after repeated
+    failures) says what the reference does."""
+    assert mutant.detail and mutant.detail != mutant.hint, mutant.__name__
+    for formula in ("<-", "sqrt(", "^t", " = ", "1 - "):
+        assert formula not in mutant.hint, (mutant.__name__, formula, mutant.hint)
+
+
 @pytest.mark.parametrize("ref", list(DEFAULT_CONFIGS), ids=lambda r: r.__name__)
 def test_default_configs_keep_the_reference_finite(ref):
     """Every default configuration runs on torch's optimizer without blowing up, so a mismatch
@@ -85,7 +94,7 @@ def test_each_update_rule_is_written_once():
         for m in mutants:
             assert m.__bases__ == (impl, Mutant), m.__name__
             assert m.knobs and all(getattr(m, k) == v != getattr(impl, k) for k, v in m.knobs.items())
-            own = set(vars(m)) - {"__module__", "__qualname__", "__doc__", "hint", "mistake", "knobs",
+            own = set(vars(m)) - {"__module__", "__qualname__", "__doc__", "hint", "detail", "mistake", "knobs",
                                   "step"}  # torch.optim.Optimizer wraps a class's step on first use
             assert own == set(m.knobs), m.__name__
 

@@ -56,7 +56,8 @@ def test_check_minibatch_variance():
     r = check_minibatch_variance(3.0 / 5)  # forgot the correction
     assert not r.passed and "replacement" in r.hint
     r = check_minibatch_variance(3.0 / 5 * 15 / 20)  # (N - B) / N
-    assert not r.passed and "N - 1" in r.hint
+    assert not r.passed and "population variance" in r.hint
+    assert "(N - B) / (N - 1)" not in r.hint  # the concept, not the answer
     r = check_minibatch_variance(3.0 / 25)
     assert not r.passed and "B^2" in r.hint
     assert check_minibatch_variance(0.6, replacement=True).passed
@@ -117,6 +118,11 @@ def divide_by_count(model, optimizer, loss_fn, batches, k):
                 scale=lambda nb, s, k: 1 / len(s))
 
 
+def no_division(model, optimizer, loss_fn, batches, k):
+    _accumulate(model, optimizer, loss_fn, batches, k, when=lambda i, k: (i + 1) % k == 0,
+                scale=lambda nb, s, k: 1.0)
+
+
 def no_zero_grad(model, optimizer, loss_fn, batches, k):
     optimizer.zero_grad()
     for i, (xb, yb) in enumerate(batches):
@@ -142,12 +148,14 @@ def test_accumulation_passes_correct_versions(fn):
     (no_tail, "partial group"),
     (divide_by_k, "dividing each loss by k"),
     (divide_by_count, "number of micro-batches"),
+    (no_division, "not divided"),
     (no_zero_grad, "zero_grad"),
 ])
 def test_accumulation_names_the_mistake(fn, words):
     r = check_accumulation(fn)
     assert not r.passed
     assert words in r.hint, r
+    assert "len(xb) /" not in r.hint  # the concept, not the weighting that answers the exercise
 
 
 def test_accumulation_counts_steps_and_reports_stub_and_crash():

@@ -19,12 +19,22 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCK = ROOT / "requirements.lock"
+PLATFORM_LOCK = ROOT / "requirements-platform.lock"
+# The platforms the README promises: Linux, macOS and Windows, CPython 3.11 to 3.13.
+PLATFORMS = [
+    {"sys_platform": sp, "platform_system": ps, "os_name": on, "python_version": pv,
+     "python_full_version": pv + ".0", "platform_python_implementation": "CPython",
+     "implementation_name": "cpython", "platform_machine": pm}
+    for sp, ps, on, pm in (("linux", "Linux", "posix", "x86_64"), ("darwin", "Darwin", "posix", "arm64"),
+                           ("win32", "Windows", "nt", "AMD64"))
+    for pv in ("3.11", "3.12", "3.13")
+]
 
 
-def locked() -> dict[str, str]:
-    """Package name -> pinned version, from the lock file."""
+def locked(path: Path = LOCK) -> dict[str, str]:
+    """Package name -> pinned version, from a lock file."""
     pins = {}
-    for line in LOCK.read_text().splitlines():
+    for line in path.read_text().splitlines():
         m = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\;]+)", line)
         if m:
             pins[canonicalize_name(m.group(1))] = m.group(2)
@@ -72,6 +82,33 @@ def test_installed_version_equals_the_lock(name):
     except metadata.PackageNotFoundError:
         pytest.fail(f"{name}=={want} is locked but not installed: run make env")
     assert canonicalize_name(got) and got == want, f"{name}: installed {got}, locked {want}"
+
+
+def test_platform_only_dependencies_are_locked_with_hashes():
+    """What a locked package needs on macOS or Windows only (pip-compile, run on Linux, drops it) is
+    in requirements-platform.lock, pinned with hashes: otherwise `--require-hashes` fails there."""
+    pins = set(locked()) | set(locked(PLATFORM_LOCK)) | {"torch"}
+    missing = set()
+    for name in locked():
+        for text in metadata.requires(name) or []:
+            req = Requirement(text)
+            dep = canonicalize_name(req.name)
+            if dep in pins or req.marker is None:
+                continue
+            if any(req.marker.evaluate({**env, "extra": ""}) for env in PLATFORMS):
+                missing.add(f"{dep} (needed by {name} where {req.marker})")
+    assert not missing, "add to requirements-platform.lock: " + "; ".join(sorted(missing))
+    text = PLATFORM_LOCK.read_text()
+    entries = re.findall(r"^[A-Za-z0-9][^\s]*==[^\s]+ ; [^\\]+\\((?:\n\s+--hash=sha256:[0-9a-f]{64}(?: \\)?)+)", text, re.M)
+    assert len(entries) == len(locked(PLATFORM_LOCK)) > 0, "every line of requirements-platform.lock has a marker and hashes"
+
+
+def test_installers_use_both_lock_files():
+    make = (ROOT / "Makefile").read_text()
+    env = (ROOT / "environment.yml").read_text()
+    for name in ("requirements.lock", "requirements-platform.lock"):
+        assert f"-r {name}" in env, f"environment.yml installs {name}"
+    assert "$(PLATFORM_LOCK)" in make and "PLATFORM_LOCK" in make.split("$(STAMP):")[1].split("env:")[0]
 
 
 def test_installed_torch_is_torch_spec():

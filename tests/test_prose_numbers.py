@@ -28,9 +28,7 @@ CONSTANTS: dict[str, dict[str, str]] = {
 }
 
 # Notebooks not yet brought in line (each is removed from this set when its prose is fixed).
-PENDING: set[str] = {
-    "03_adagrad_rmsprop", "04_adam", "05_sgd_minibatch",
-}
+PENDING: set[str] = set()
 
 # A decimal number: digits, a point, digits; not part of a longer number, a version or an identifier.
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d+\.\d+(?![\w.]*\d)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import ipywidgets as w
 import numpy as np
@@ -225,7 +226,7 @@ def test_figure_size_and_the_explorers_dpi():
     fig = explorer_figure(LAND, {"GD": GD}, START, 5, {"lr": 0.05}, figsize=(8.0, 3.0))
     assert tuple(fig.get_size_inches()) == (8.0, 3.0)
     assert explorer_figure(LAND, {"GD": GD}, START, 5, {"lr": 0.05}, dpi=60.0).dpi == 60.0
-    assert _explorer().figure.dpi == 72.0
+    assert _explorer().figure.dpi == 100.0  # text of 9 pt and more is at least 12 px high
     assert _explorer(dpi=50.0).figure.dpi == 50.0
 
 
@@ -245,3 +246,75 @@ def test_one_style_object_for_explorer_figure_and_draw_explorer():
     assert draw_explorer(LAND, runs, style=style, title="override").get_suptitle() == "override"
     with pytest.raises(TypeError):
         draw_explorer(LAND, runs, colour="red")  # not a field of ExplorerStyle
+
+
+# --------------------------------------------------------------------------------------------
+# Readable at every slider value (issue 12, items 1, 7, 8)
+# --------------------------------------------------------------------------------------------
+SHOTS = Path(__file__).resolve().parent.parent / "_build" / "screenshots" / "explorers"
+RAVINE = quadratic((1.0, 50.0), angle=0.3)
+NESTEROV_EXPLORER = {  # as in notebook 02, but with nesterov=True at every beta: beta = 0 is refused
+    "GD": GD,
+    "heavy ball": (torch.optim.SGD, lambda v: {"lr": v["lr"], "momentum": v["beta"]}),
+    "Nesterov": (torch.optim.SGD, lambda v: {"lr": v["lr"], "momentum": v["beta"], "nesterov": True}),
+}
+
+
+def _px_boxes(fig):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return canvas.get_renderer()
+
+
+def assert_readable(fig, name: str) -> None:
+    """Titles and legends inside the figure, off the axes' data area; text at least 10 px high.
+    Saves the PNG under _build/screenshots/explorers/ for a person to look at."""
+    from matplotlib.transforms import Bbox
+
+    renderer = _px_boxes(fig)
+    whole = Bbox.from_bounds(0, 0, fig.bbox.width, fig.bbox.height).padded(1.0)
+    axes = _main_axes(fig)
+    texts = [fig._suptitle] + [ax.title for ax in axes]
+    legends = list(fig.legends) + [ax.get_legend() for ax in axes if ax.get_legend() is not None]
+    assert fig.legends, "the explorer has one legend, below the panels"
+    for artist in [t for t in texts if t is not None and t.get_text()] + legends:
+        box = artist.get_window_extent(renderer)
+        assert whole.contains(box.x0, box.y0) and whole.contains(box.x1, box.y1), (name, artist, box, whole)
+        for ax in axes:
+            data = ax.get_window_extent(renderer)
+            assert not box.overlaps(data.shrunk(0.98, 0.98)), (name, artist, "over the data of", ax.get_title())
+    for t in texts + [txt for leg in legends for txt in leg.get_texts()]:
+        if t is not None and t.get_text():
+            assert t.get_fontsize() * fig.dpi / 72 >= 10, (name, t.get_text(), t.get_fontsize(), fig.dpi)
+    widths = [ax.get_window_extent(renderer).width for ax in axes]
+    assert min(widths) > 0.25 * fig.bbox.width, (name, "a panel is squeezed", widths)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    fig.savefig(SHOTS / f"{name}.png", dpi=fig.dpi)
+
+
+@pytest.mark.parametrize("lr, beta", [(1e-3, 0.0), (1e-3, 0.99), (0.1, 0.0), (0.1, 0.99), (0.02, 0.9), (0.06, 0.5)])
+def test_the_explorer_is_readable_at_the_extremes_and_when_runs_diverge(lr, beta):
+    from course_utils.widgets import draw_explorer, explorer_runs
+
+    values = {"lr": lr, "beta": beta}
+    runs, skipped = explorer_runs(RAVINE, NESTEROV_EXPLORER, (-1.5, 1.0), 60, values)
+    assert (len(skipped) == 1 and "Nesterov skipped" in skipped[0]) == (beta == 0.0)
+    fig = draw_explorer(RAVINE, runs, values, 60, notes=skipped, figsize=(9.5, 3.8), dpi=100)
+    title = fig._suptitle.get_text()
+    assert "skipped" in title if beta == 0.0 else "skipped" not in title
+    for tr in runs:
+        if tr.diverged:
+            assert f"diverged at step {len(tr) - 1}" in title
+    legend_labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert not any("diverged" in label for label in legend_labels)  # labels do not grow
+    assert_readable(fig, f"ravine_lr{lr:g}_beta{beta:g}")
+
+
+def test_a_refused_value_is_skipped_in_the_widget_not_raised():
+    explorer = trajectory_explorer(RAVINE, NESTEROV_EXPLORER, (-1.5, 1.0), 20,
+                                   sliders={"lr": (1e-3, 0.1, 0.05, 0.02, "log"), "beta": (0.0, 0.99, 0.01, 0.9)})
+    explorer.sliders["beta"].value = 0.0
+    assert explorer.skipped and explorer.skipped[0].startswith("Nesterov skipped: ")
+    assert len(explorer.trajectories) == 2 and explorer.figure.dpi == 100

@@ -3,7 +3,9 @@
     out/assets/    local copies of reveal.js, MathJax 2, require.js, jQuery and the widget renderer
     out/html/      one page per notebook and index.html (objectives and time from each title cell)
     out/slides/    one reveal.js deck per notebook, from the cells' ``slideshow`` metadata
-    out/student/   the notebooks with every ``solution`` cell replaced by stubs, outputs cleared
+    out/student/   the notebooks with every ``solution`` cell replaced by stubs, outputs cleared;
+                   a notebook a student edited there is kept and the new version written beside
+                   it as ``NN_stem.updated.ipynb`` (`keep`)
 
 from the title cells (`titles`), the student edition (`student`) and the site (`site`).
 """
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 
+from .keep import forget_unedited, load_manifest, save_manifest, write_student_copy
 from .site import BuildError, copy_assets, render_index, render_page, render_slides
 from .student import StubError, student_notebook
 from .titles import NotebookInfo, parse_title_cell
@@ -38,10 +41,13 @@ def build_course(
     """
     copy_assets(node_modules, out / "assets")
     dirs = {name: out / name for name in ("html", "slides", "student")}
-    for d in dirs.values():
-        if d.exists():
-            shutil.rmtree(d)  # a notebook removed from the course leaves no stale page
-        d.mkdir(parents=True)
+    for name in ("html", "slides"):  # never student/: students work there
+        if dirs[name].exists():
+            shutil.rmtree(dirs[name])  # a notebook removed from the course leaves no stale page
+        dirs[name].mkdir(parents=True)
+    dirs["student"].mkdir(parents=True, exist_ok=True)
+    manifest = load_manifest(dirs["student"])
+    written: set[str] = set()
     problems: list[str] = []
     infos: list[NotebookInfo] = []
     students: set[str] = set()
@@ -63,10 +69,16 @@ def build_course(
         except StubError as exc:
             problems.append(str(exc))
         else:
-            nbformat.write(student, dirs["student"] / ipynb.name)
+            result = write_student_copy(dirs["student"], ipynb.name,
+                                        nbformat.writes(student).encode("utf-8"), manifest)
+            written.update({ipynb.name, result.path.name})
             students.add(ipynb.stem)
+            if result.action == "kept":
+                log(result.describe(dirs["student"]))
         log(f"built {ipynb.stem}: html/{ipynb.stem}.html, slides/{ipynb.stem}.slides.html"
             + (f", student/{ipynb.name}" if ipynb.stem in students else ""))
+    forget_unedited(dirs["student"], written, manifest)
+    save_manifest(dirs["student"], manifest)
     (dirs["html"] / "index.html").write_text(render_index(infos, student=students), encoding="utf-8")
     log(f"wrote {dirs['html'] / 'index.html'}")
     if problems:

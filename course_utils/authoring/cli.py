@@ -6,6 +6,12 @@
                                    student/ (solutions stubbed), assets/ (offline scripts)
     optim-course check [--pairs|--anatomy|--sizes] [FILES]
                                    pairs in sync, notebook anatomy, no committed file over 1 MB
+    optim-course work [--dir work] the student's folder: the student edition of every notebook
+                                   missing there (or unedited); an edited one is kept and the
+                                   new version written beside it as NN_stem.updated.ipynb
+    optim-course clean             remove _build/ except the notebooks a student edited there
+
+No command deletes or overwrites a notebook a student edited (`authoring/keep.py`).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]  # the repository: course_utils/authoring/cli.py
 NOTEBOOKS = ROOT / "notebooks"
 BUILD = ROOT / "_build"
+WORK = ROOT / "work"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
@@ -198,6 +205,65 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_work(args: argparse.Namespace) -> int:
+    import nbformat
+
+    from .keep import load_manifest, save_manifest, write_student_copy
+    from .student import StubError, student_notebook
+
+    folder = Path(args.dir)
+    manifest = load_manifest(folder)
+    problems = []
+    for py in notebook_sources(Path(args.notebooks)):
+        ipynb = py.with_suffix(".ipynb")
+        if not ipynb.exists():
+            problems.append(f"{ipynb.name}: missing; run `optim-course execute {py}`")
+            continue
+        try:
+            student = student_notebook(nbformat.read(ipynb, as_version=4), ipynb.name)
+        except StubError as exc:
+            problems.append(str(exc))
+            continue
+        result = write_student_copy(folder, ipynb.name, nbformat.writes(student).encode("utf-8"), manifest)
+        if result.action != "unchanged":
+            print(result.describe(folder))
+    save_manifest(folder, manifest)
+    for problem in problems:
+        print(f"optim-course work: {problem}", file=sys.stderr)
+    print(f"your notebooks are in {folder}: work there; no build or clean ever overwrites them")
+    return 1 if problems else 0
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    import shutil
+
+    from .keep import MANIFEST, forget_unedited, load_manifest, save_manifest
+
+    out = Path(args.out)
+    if not out.exists():
+        return 0
+    for child in out.iterdir():
+        if child.name == "student":
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+    student = out / "student"
+    if student.is_dir():
+        manifest = load_manifest(student)
+        forget_unedited(student, set(), manifest)
+        save_manifest(student, manifest)
+        left = sorted(p.name for p in student.iterdir() if p.name != MANIFEST)
+        if left:
+            print(f"kept in {student} (edited by you: never deleted): {', '.join(left)}")
+        else:
+            shutil.rmtree(student)
+            if not any(out.iterdir()):
+                out.rmdir()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="optim-course", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -222,6 +288,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--root", default=str(ROOT), help="the repository to check (default: this one)")
     p.add_argument("files", nargs="*", help="files to size-check instead of `git ls-files`")
     p.set_defaults(func=cmd_check)
+    p = sub.add_parser("work", help="fill the student's work folder (never overwrites an edit)")
+    p.add_argument("--dir", default=str(WORK), help="the student's folder (default: work)")
+    p.add_argument("--notebooks", default=str(NOTEBOOKS), help="folder of NN_stem.py/.ipynb pairs")
+    p.set_defaults(func=cmd_work)
+    p = sub.add_parser("clean", help="remove _build/ except the student notebooks you edited")
+    p.add_argument("--out", default=str(BUILD), help="the build folder (default: _build)")
+    p.set_defaults(func=cmd_clean)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -15,6 +15,8 @@ from . import (
     nb00_gradient_descent,
     nb01_ewma,
     nb02_momentum,
+    nb03_adagrad_rmsprop,
+    nb04_adam,
     nb05_sgd_minibatch,
     nb06_lr_finder,
     nb07_lr_schedules,
@@ -28,6 +30,8 @@ from .mistakes import *  # noqa: F403
 from .nb00_gradient_descent import *  # noqa: F403
 from .nb01_ewma import *  # noqa: F403
 from .nb02_momentum import *  # noqa: F403
+from .nb03_adagrad_rmsprop import *  # noqa: F403
+from .nb04_adam import *  # noqa: F403
 from .nb05_sgd_minibatch import *  # noqa: F403
 from .nb06_lr_finder import *  # noqa: F403
 from .nb07_lr_schedules import *  # noqa: F403
@@ -36,6 +40,6 @@ from .nb11_capstone import *  # noqa: F403
 from .optimizer import *  # noqa: F403
 
 MODULES = (core, mistakes, classic_mistakes, optimizer, nb00_gradient_descent, nb01_ewma,
-           nb02_momentum, nb05_sgd_minibatch, nb06_lr_finder, nb07_lr_schedules, nb08_hessian,
-           nb11_capstone)
+           nb02_momentum, nb03_adagrad_rmsprop, nb04_adam, nb05_sgd_minibatch, nb06_lr_finder,
+           nb07_lr_schedules, nb08_hessian, nb11_capstone)
 __all__ = [name for module in MODULES for name in module.__all__]

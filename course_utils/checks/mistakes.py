@@ -1,7 +1,9 @@
 """The registry of known mistakes: which wrong optimizers `check_optimizer` knows, per reference.
 
 A known mistake is data, a `Mistake`: the name of the wrong optimizer ("AdamEpsInsideSqrt"), a
-short label, the hint a student sees, and the knobs it turns. A knob is a class attribute of
+short label, the hint a student sees first (the concept: which quantity is wrong, where to look),
+the knobs it turns, and the detailed hint (the formula) the checker adds only after repeated
+failures of the same check (`course_utils.checks.core.DETAIL_AFTER`). A knob is a class attribute of
 the course's implementation of the reference (`course_utils.optim.Adam.eps_rule`, ...) whose
 default is the reference's rule, so the update rule is written once and each mistake differs
 from it in one place. `make_mutant` builds the wrong optimizer: a subclass of the implementation
@@ -16,8 +18,9 @@ against)::
         torch.optim.NAdam,                    # the reference check_optimizer runs
         NAdam,                                # the course class that implements it, with knobs
         [Mistake("NAdamNoMomentumDecay", "no momentum decay",
-                 "NAdam's mu_t = beta1 * (1 - 0.5 * 0.96^(t * momentum_decay)) ...",
-                 {"momentum_decay_rule": "ignored"})],
+                 "the momentum coefficient should change with t: look at momentum_decay",
+                 {"momentum_decay_rule": "ignored"},
+                 detail="NAdam's mu_t = beta1 * (1 - 0.5 * 0.96^(t * momentum_decay)) ...")],
         [{"lr": 0.01}, {"lr": 0.01, "weight_decay": 0.1}],   # configurations that expose them
     )
 
@@ -55,15 +58,17 @@ class Mistake:
     """One known mistake in an implementation of a reference optimizer.
 
     ``name`` is the class name of the wrong optimizer (e.g. "AdamEpsInsideSqrt"), ``mistake`` a
-    short label ("eps inside the square root"), ``hint`` what is wrong and what the reference does
-    (the checker shows it), ``knobs`` the class attributes of the implementation that are turned
-    (e.g. ``{"eps_rule": "inside_sqrt"}``).
+    short label ("eps inside the square root"), ``hint`` the concept the student should look at,
+    without the answer (shown on the first wrong try), ``knobs`` the class attributes of the
+    implementation that are turned (e.g. ``{"eps_rule": "inside_sqrt"}``), ``detail`` what the
+    reference does, often the formula (shown only after repeated failures).
     """
 
     name: str
     mistake: str
     hint: str
     knobs: Mapping[str, Any]
+    detail: str = ""
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
@@ -78,11 +83,13 @@ class Mistake:
 class Mutant:
     """Marker mixin of a deliberately wrong optimizer (built by `make_mutant`).
 
-    ``hint`` names the mistake for the student, ``mistake`` is its short label and ``knobs``
-    the class attributes turned away from the reference's rule.
+    ``hint`` names the concept for the student, ``detail`` the formula (shown after repeated
+    failures), ``mistake`` is its short label and ``knobs`` the class attributes turned away from
+    the reference's rule.
     """
 
     hint: ClassVar[str] = ""
+    detail: ClassVar[str] = ""
     mistake: ClassVar[str] = ""
     knobs: ClassVar[Mapping[str, Any]] = MappingProxyType({})
 
@@ -121,6 +128,7 @@ def make_mutant(implementation: type, mistake: Mistake) -> type:
     attrs = {
         **mistake.knobs,
         "hint": mistake.hint,
+        "detail": mistake.detail,
         "mistake": mistake.mistake,
         "knobs": mistake.knobs,
         "__doc__": f"{implementation.__name__} with one mistake: {mistake.mistake}.",

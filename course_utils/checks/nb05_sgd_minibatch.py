@@ -50,9 +50,9 @@ def check_minibatch_variance(
         hints += [
             (sigma2 / b, "that holds with replacement. Without replacement a batch cannot repeat an example, "
                          "which lowers the variance by the finite-population correction."),
-            (sigma2 / b * (n - b) / n, "sigma^2 here is the population variance (divided by N), so the "
-                                       "correction is (N - B) / (N - 1), not (N - B) / N."),
-            (sigma2 / b * (1 - (b - 1) / n), "close: the correction is (N - B) / (N - 1)."),
+            (sigma2 / b * (n - b) / n, "close: sigma^2 here is the population variance (divided by N); redo the "
+                                       "finite-population correction with that definition."),
+            (sigma2 / b * (1 - (b - 1) / n), "close: check the finite-population correction's denominator."),
         ]
     return check_value(
         f"variance of the mean of B={b} gradients drawn {how} replacement from N={n}",
@@ -107,19 +107,22 @@ def _accumulate(model, optimizer, loss_fn, batches, k, *, when, scale, tail=True
 
 _ACCUMULATION_MISTAKES = [
     ("you step when i % k == 0, i.e. after the first micro-batch and then every k (seed 001's loop), "
-     "and the last partial group never gets its step: step when (i + 1) % k == 0, and after the last batch.",
+     "and the last partial group never gets its step: a group's step must come after its k-th micro-batch, "
+     "and the last group's after the last batch.",
      dict(when=lambda i, k: i % k == 0, scale=lambda nb, s, k: 1 / k, tail=False)),
     ("you step after every k-th micro-batch but never after the last partial group: its gradients are "
      "computed and thrown away. Also step after the last batch.",
      dict(when=lambda i, k: (i + 1) % k == 0, scale=lambda nb, s, k: nb / sum(s), tail=False)),
     ("the steps are right, but dividing each loss by k is only right when the group has k micro-batches "
-     "of equal size: weight each micro-batch mean by len(xb) / (size of its group).",
+     "of equal size. The big batch's loss is the mean over all the examples of its group: how much should "
+     "a micro-batch's mean count when its group is smaller or its sizes differ?",
      dict(when=lambda i, k: (i + 1) % k == 0, scale=lambda nb, s, k: 1 / k)),
     ("dividing by the number of micro-batches in the group averages their means, which equals the "
-     "group mean only when all micro-batches have the same size: weight by len(xb) / (size of the group).",
+     "group mean only when all micro-batches have the same size: a mean of means is not the mean over "
+     "all the examples.",
      dict(when=lambda i, k: (i + 1) % k == 0, scale=lambda nb, s, k: 1 / len(s))),
     ("the loss is not divided at all: the accumulated gradient is the sum of k means, k times too "
-     "large. Weight each micro-batch mean by len(xb) / (size of its group).",
+     "large for the mean loss of the group.",
      dict(when=lambda i, k: (i + 1) % k == 0, scale=lambda nb, s, k: 1.0)),
     ("the gradients are not reset after a step, so each group's gradient carries the previous groups'. "
      "Call optimizer.zero_grad() after optimizer.step().",
@@ -202,8 +205,7 @@ def check_loader(student_fn: Callable[..., Any]) -> CheckResult:
                 return CheckResult(FAIL, title, f"{where}: 50 examples in batches of 8 leave a last batch of 2",
                                    "drop_last=True keeps every step at the same batch size.")
             if bool(loader.pin_memory) != (device.type == "cuda"):
-                hint = ("pinned (page-locked) memory only speeds up copies to a CUDA device: "
-                        "pin_memory=(device.type == 'cuda').")
+                hint = "pinned (page-locked) memory only speeds up copies to a CUDA device: pin it only for one."
                 return CheckResult(FAIL, title, f"{where}: pin_memory={loader.pin_memory}", hint)
             if device.type == "cpu":
                 sizes = [len(xb) for xb, _ in loader]

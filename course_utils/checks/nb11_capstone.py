@@ -1,8 +1,8 @@
 """Checks of notebook 11 (the capstone: a small language model trained with the course's recipe).
 
 A known mistake is named by its own hint. A wrong answer that no known mistake explains gets a
-hint that escalates: its first failure names the concept, later failures of the same check add
-the detail (the formula, the order of the calls).
+hint that names the concept, and a ``detail`` (the formula, the order of the calls) that
+`CheckResult` shows only from the `DETAIL_AFTER`-th failed try in a row.
 """
 
 from __future__ import annotations
@@ -27,15 +27,6 @@ __all__ = [
     "check_training_loop",
     "param_kind",
 ]
-
-_FAILURES: dict[str, int] = {}
-"""How often each check (by title) has failed without a named mistake in this session: the hint level."""
-
-
-def _escalating(title: str, concept: str, detail: str) -> str:
-    """``concept`` on the first unexplained failure of the check ``title``, ``concept`` + ``detail`` after."""
-    _FAILURES[title] = _FAILURES.get(title, 0) + 1
-    return concept if _FAILURES[title] == 1 else f"{concept} {detail}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -220,12 +211,11 @@ def check_warmup_cosine_factor(student_fn: Callable[..., Any]) -> CheckResult:
             for text, wrong in _factor_mistakes(w, total, s, m).items():
                 if compare_lrs(got, [peak * wrong(t) for t in range(total + 1)], rtol=1e-9):
                     return CheckResult(FAIL, title, msg, text)
-            hint = _escalating(
-                title, "the function returns a factor (LambdaLR multiplies the peak lr by it): a straight line from "
-                "start_factor to 1 over the warmup steps, then half a cosine from 1 down to min_factor.",
-                "With W = warmup_steps, T = total_steps, s = start_factor, m = min_factor: step < W: "
+            return CheckResult(
+                FAIL, title, msg, "the function returns a factor (LambdaLR multiplies the peak lr by it): a straight "
+                "line from start_factor to 1 over the warmup steps, then half a cosine from 1 down to min_factor.",
+                detail="with W = warmup_steps, T = total_steps, s = start_factor, m = min_factor: step < W: "
                 "s + (1 - s) step / W;  step >= W: m + (1 - m) (1 + cos(pi (step - W) / (T - W))) / 2.")
-            return CheckResult(FAIL, title, msg, hint)
         return CheckResult(PASS, title, f"LambdaLR with your factor equals torch's SequentialLR at every step in "
                            f"{len(cases)} configurations.")
 
@@ -348,12 +338,12 @@ def check_training_loop(student_fn: Callable[..., Any]) -> CheckResult:
                                "each known misplacement would have ended elsewhere.")
         matches = [key for key, value in results.items() if torch.allclose(got, value, rtol=1e-9, atol=1e-12)]
         if not matches:
-            hint = _escalating(
-                title, "each call needs what the one before it produced: a fresh gradient needs .grad zeroed, "
-                "clipping needs the gradient, the step needs the clipped gradient, the schedule follows the step.",
-                "Per batch: optimizer.zero_grad(); loss = lm_loss(model, x, y); loss.backward(); "
+            return CheckResult(
+                FAIL, title, "your loop ends at parameters that no known ordering explains",
+                "each call needs what the one before it produced: a fresh gradient needs .grad zeroed, clipping "
+                "needs the gradient, the step needs the clipped gradient, the schedule follows the step.",
+                detail="per batch: optimizer.zero_grad(); loss = lm_loss(model, x, y); loss.backward(); "
                 "clip_grad_norm_(model.parameters(), max_norm); optimizer.step(); scheduler.step().")
-            return CheckResult(FAIL, title, "your loop ends at parameters that no known ordering explains", hint)
         key = matches[0]
         clip_unclear = {k[1] for k in matches if (k[0], k[2]) == (key[0], key[2])} >= {"before backward", "never"}
         found = []

@@ -141,8 +141,9 @@ def check_optimizer(
     hint. ``configs`` defaults to `course_utils.checks.mistakes.default_configs(reference)` (settings
     that expose the known mistakes); only those whose keys the student declares in ``defaults_``
     run. ``mistakes`` (default: `course_utils.checks.mistakes.known_mistakes(reference)`) lists wrong
-    optimizers, as classes with a ``hint`` attribute or ``(hint, class)`` pairs: when the
-    student's path reproduces one of them, its hint names the mistake. A raised error or a
+    optimizers, as classes with ``hint`` (and ``detail``) attributes or ``(hint, class)`` /
+    ``(hint, detail, class)`` tuples: when the student's path reproduces one of them, its hint
+    names the concept, and its detail (the formula) is shown after repeated failures. A raised error or a
     nan in the student's run is reported as such (ERROR or FAIL), never as a crash.
     """
     title = f"{getattr(student_cls, '__name__', student_cls)} against torch.optim.{reference.__name__}"
@@ -167,23 +168,23 @@ def check_optimizer(
                 if t is None:
                     continue
                 case = f"with {config} on {prob.name}"
-                hint = _diagnose(pairs, config, prob, steps, stu, ref, atol)
+                hint, detail = _diagnose(pairs, config, prob, steps, stu, ref, atol)
                 if stu.error is not None and stu.broke_at is not None and stu.broke_at <= t:
                     where = ("creating your optimizer" if stu.broke_at == 0
                              else f"your step {stu.broke_at}")
                     return CheckResult(ERROR, title, f"{case}: {where} raised "
-                                       f"{type(stu.error).__name__}: {stu.error}", hint or _error_hint(stu))
+                                       f"{type(stu.error).__name__}: {stu.error}", hint or _error_hint(stu), detail)
                 hint = hint or _defaults_hint(student_cls, reference, config)
                 if not np.all(np.isfinite(stu.path[t])):
                     return CheckResult(FAIL, title, f"{case}: your parameters became nan/inf at step {t} "
-                                       "(torch's stayed finite)", hint or _nan_hint(config))
+                                       "(torch's stayed finite)", hint or _nan_hint(config), detail)
                 if not np.all(np.isfinite(ref.path[t])):
                     return CheckResult(FAIL, title, f"{case}: torch's parameters became nan/inf at step {t}, "
-                                       "yours did not", hint or _generic_hint(t, config))
+                                       "yours did not", hint or _generic_hint(t, config), detail)
                 err = float(np.max(np.abs(stu.path[t] - ref.path[t])))
                 return CheckResult(FAIL, title, f"{case}: the paths part at step {t} "
                                    f"(max |difference| = {err:.3g})",
-                                   hint or _shape_hint(stu.path, ref.path) or _generic_hint(t, config))
+                                   hint or _shape_hint(stu.path, ref.path) or _generic_hint(t, config), detail)
         n = len(usable) * len(probs)
         skipped = sorted({k for c in configs if not _accepts(student_cls, c) for k in c} - set(
             getattr(student_cls, "defaults_", {}) or {}))
@@ -192,20 +193,28 @@ def check_optimizer(
         return CheckResult(PASS, title, f"identical to torch to {atol:g} over {steps} steps "
                            f"in {n} runs ({len(usable)} configurations x {len(probs)} problems){note}.")
 
-    return guard(title, body)
+    return guard(title, body, subject=student_cls)
 
 
-def _mistake_pairs(mistakes: Sequence[Any]) -> list[tuple[str, Any]]:
-    """``(hint, class)`` pairs from a list of pairs or of classes carrying a ``hint`` attribute."""
-    return [m if isinstance(m, tuple) else (getattr(m, "hint", "") or m.__name__, m) for m in mistakes]
+def _mistake_pairs(mistakes: Sequence[Any]) -> list[tuple[str, str, Any]]:
+    """``(hint, detail, class)`` from ``(hint, class)`` or ``(hint, detail, class)`` tuples or
+    from classes carrying ``hint`` and ``detail`` attributes."""
+    out = []
+    for m in mistakes:
+        if isinstance(m, tuple):
+            out.append((m[0], m[1], m[2]) if len(m) == 3 else (m[0], "", m[1]))
+        else:
+            out.append((getattr(m, "hint", "") or m.__name__, getattr(m, "detail", ""), m))
+    return out
 
 
-def _diagnose(mistakes, config, prob, steps, stu: _Run, ref: _Run, atol: float) -> str | None:
-    """The hint of the first known mistake whose path the student's reproduces, ignoring mistakes
-    that do not change the path in this configuration. "Reproduces": the student's path stays
-    1000 times closer to the mistake's than the mistake's is to torch's (the same mistake written
-    differently rounds differently), and blows up at the same step."""
-    for hint, wrong_cls in mistakes:
+def _diagnose(mistakes, config, prob, steps, stu: _Run, ref: _Run, atol: float) -> tuple[str | None, str]:
+    """The (hint, detail) of the first known mistake whose path the student's reproduces, ignoring
+    mistakes that do not change the path in this configuration ((None, "") if none does).
+    "Reproduces": the student's path stays 1000 times closer to the mistake's than the mistake's
+    is to torch's (the same mistake written differently rounds differently), and blows up at the
+    same step."""
+    for hint, detail, wrong_cls in mistakes:
         try:
             wrong = _run(wrong_cls, config, prob, steps)
         except Exception:  # noqa: BLE001  (a mutant that cannot run this configuration)
@@ -215,8 +224,8 @@ def _diagnose(mistakes, config, prob, steps, stu: _Run, ref: _Run, atol: float) 
         if stu.error is not None and (type(wrong.error) is not type(stu.error) or wrong.broke_at != stu.broke_at):
             continue  # a raised error is explained only by a mistake that raises the same error there
         if _reproduces(stu.path, wrong.path, ref.path):
-            return hint
-    return None
+            return hint, detail
+    return None, ""
 
 
 def _reproduces(stu: list[np.ndarray], wrong: list[np.ndarray], ref: list[np.ndarray]) -> bool:

@@ -546,12 +546,12 @@ fig
 # float32 copies of the small model); the comparison runs it in float64, like everything else.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# Why not `torch.optim.Muon` itself: a bfloat16 rounding of the orthogonalised update is a
-# relative change of up to $2^{-9}$, so a last-bit difference in the gradient that happens to
-# cross a rounding boundary becomes a difference of 0.2% in one entry of the step; over hundreds
-# of updates these add up, and a run's bpc would differ between CPUs in its printed digits. With
-# the orthogonalisation in the weights' dtype the step differs only in its last bits. Notebook 09
-# writes Muon from scratch and proves it equal to torch's.
+# Why not `torch.optim.Muon` itself: a bfloat16 number keeps 8 significant bits, so neighbouring
+# values differ by up to $2^{-7}$ (0.8%). A last-bit difference in the gradient that happens to
+# cross a rounding boundary becomes a difference of that size in one entry of the step; over
+# hundreds of updates these add up, and a run's bpc could differ between CPUs in its printed
+# digits. With the orthogonalisation in the weights' dtype the step differs only in its last bits.
+# Notebook 09 writes Muon from scratch and proves it equal to torch's.
 
 # %%
 class Muon(torch.optim.Optimizer):

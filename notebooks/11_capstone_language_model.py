@@ -17,16 +17,12 @@
 # %% [markdown] slideshow={"slide_type": "slide"}
 # # 11 · Capstone: training a small language model
 #
-# The course ends where its students are going: training a transformer language model, the kind
-# of model people train today, with the recipe people use today. The model reads Python's own
-# documentation (the text `help()` shows, shipped with every Python, so nothing is downloaded)
-# one character at a time and learns to predict the next character. Every piece of the recipe
-# comes from an earlier notebook, and every piece is *measured* here rather than asserted: AdamW
-# with weight decay on the weight matrices only (04), a peak learning rate picked by the range
-# test (06), linear warmup then cosine decay (07), clipping of the gradient's global norm, an
-# exponential moving average of the weights (01), and the sharpness of the loss tracked against
-# the stability limit $2/\eta$ (08). We then put SGD with momentum, Adam, AdamW and Muon (09) side
-# by side at the same budget, with two seeds, and say what the numbers do and do not show.
+# The course ends where its students are going: a transformer language model trained with
+# today's recipe, on Python's own documentation (shipped with Python: nothing is downloaded), one
+# character at a time. Each piece of the recipe comes from an earlier notebook and is *measured*
+# here: AdamW's weight decay on the matrices only (04), the range test (06), warmup and cosine
+# decay (07), clipping, an average of the weights (01), the sharpness against $2/\eta$ (08). Then
+# SGD with momentum, Adam, AdamW and Muon (09) side by side, two seeds, an honest verdict.
 #
 # **Learning objectives**
 # - Write the training loop of a language model: batches, `zero_grad`, forward, backward,
@@ -42,7 +38,7 @@
 #
 # **Time to complete:** about 90 minutes
 
-# %%
+# %% slideshow={"slide_type": "skip"}
 import math
 
 import numpy as np
@@ -395,7 +391,7 @@ final_raw, final_ema = checks[-1][2], checks[-1][3]
 print(f"after {STEPS} steps ({STEPS * BATCH * CFG.context:,} characters seen): held-out bpc {final_raw:.2f} "
       f"(bigram table: {baselines['previous character (bigram table)']:.2f})")
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
 steps_axis = np.arange(1, STEPS + 1)
 smooth = np.convolve(np.array(main_log["loss"]) / math.log(2), np.ones(20) / 20, mode="valid")
 check_t = [c[0] for c in checks]
@@ -507,7 +503,7 @@ print(f"lambda_max(U^-1 H) below 38/eta_t / 2 at every check: {bool((lam_pre < 1
       f"it grew by more than a factor of 2 from step {check_t[0]} to step {check_t[-1]}: "
       f"{bool(lam_pre[-1] > 2 * lam_pre[0])}")
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, (ax0, ax1) = new_figure(1, 2, figsize=(11.0, 4.0))
 ax0.plot(check_t, lam, "o-", color=PALETTE[0], label=r"$\lambda_{\max}(H)$")
 ax0.plot(check_t, 2 / lrs_at, "--", color=PALETTE[0], label=r"$2/\eta_t$ (GD's limit)")
@@ -687,7 +683,7 @@ for first, second in zip(ranked[:-1], ranked[1:], strict=True):
 # slightly sharpened), append it, repeat. Below, 300 characters after a prompt, from the
 # weights before training and after.
 
-# %% tags=["nbval-ignore-output"]
+# %% slideshow={"slide_type": "subslide"} tags=["nbval-ignore-output"]
 PROMPT = 'The "while" statement is used '
 prompt_ids = data.vocab.encode(PROMPT)
 texts = {}

@@ -683,7 +683,7 @@ for first, second in zip(ranked[:-1], ranked[1:], strict=True):
 # slightly sharpened), append it, repeat. Below, 300 characters after a prompt, from the
 # weights before training and after.
 
-# %% slideshow={"slide_type": "subslide"} tags=["nbval-ignore-output"]
+# %% slideshow={"slide_type": "subslide"} tags=["nbval-ignore-output", "hide-input"]
 PROMPT = 'The "while" statement is used '
 prompt_ids = data.vocab.encode(PROMPT)
 texts = {}

@@ -132,10 +132,11 @@ pathological = Landscape(
     critical_points=[CriticalPoint(0.0, PATHOLOGICAL_Y_STAR, "minimum")],
     xlim=(-5.0, 5.0),
     ylim=(-7.0, 7.0),
-    formula=r"$\tanh^2 x + 0.01|y| + \sigma(y)$",
+    formula=r"$\tanh^2 w_0 + 0.01|w_1| + \mathrm{sigmoid}(w_1)$",
 )
-"""tanh(x)^2 + 0.01 |y| + sigmoid(y) (the UvA tutorial's surface): plateaus for large |x|,
-a kink at y = 0, and one minimum at (0, y*) with y* = logit((1 - sqrt(0.96)) / 2) ~ -4.585."""
+"""tanh(w_0)^2 + 0.01 |w_1| + sigmoid(w_1) (adapted from the course's seed 001): plateaus for
+large |w_0|, a kink at w_1 = 0, and one minimum at (0, w_1*) with
+w_1* = logit((1 - sqrt(0.96)) / 2) ~ -4.585."""
 
 
 def rosenbrock(a: float = 1.0, b: float = 100.0) -> Landscape:
@@ -150,7 +151,7 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> Landscape:
         critical_points=[CriticalPoint(a, a * a, "minimum")],
         xlim=(-2.0, 2.0),
         ylim=(-1.0, 3.0),
-        formula=rf"$({a:g} - x)^2 + {b:g}(y - x^2)^2$",
+        formula=rf"$({a:g} - w_0)^2 + {b:g}(w_1 - w_0^2)^2$",
     )
 
 
@@ -158,15 +159,15 @@ saddle = Landscape(
     name="saddle",
     fn=lambda x, y: x**2 - y**2,
     critical_points=[CriticalPoint(0.0, 0.0, "saddle")],
-    formula=r"$x^2 - y^2$",
+    formula=r"$w_0^2 - w_1^2$",
 )
-"""x^2 - y^2: a saddle at the origin (curvature +2 along x, -2 along y)."""
+"""w_0^2 - w_1^2: a saddle at the origin (curvature +2 along w_0, -2 along w_1)."""
 
 monkey_saddle = Landscape(
     name="monkey saddle",
     fn=lambda x, y: x**3 - 3 * x * y**2,
     critical_points=[CriticalPoint(0.0, 0.0, "degenerate")],
-    formula=r"$x^3 - 3xy^2$",
+    formula=r"$w_0^3 - 3 w_0 w_1^2$",
 )
 """x^3 - 3 x y^2: the Hessian vanishes at the origin, so second-order tests cannot classify it."""
 
@@ -191,7 +192,7 @@ himmelblau = Landscape(
     ],
     xlim=(-5.0, 5.0),
     ylim=(-5.0, 5.0),
-    formula=r"$(x^2 + y - 11)^2 + (x + y^2 - 7)^2$",
+    formula=r"$(w_0^2 + w_1 - 11)^2 + (w_0 + w_1^2 - 7)^2$",
 )
 """(x^2 + y - 11)^2 + (x + y^2 - 7)^2: four minima (all with f = 0), one maximum, four saddles."""
 

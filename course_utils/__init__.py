@@ -24,8 +24,10 @@ from .optim_modern import *  # noqa: F403
 from .plotting import *  # noqa: F403
 from .schedules import *  # noqa: F403
 from .session import *  # noqa: F403
+from .text import *  # noqa: F403
 from .training import *  # noqa: F403
 from .trajectory import *  # noqa: F403
+from .transformer import *  # noqa: F403
 from .widgets import *  # noqa: F403
 
 __version__ = "0.1.0"
@@ -34,6 +36,7 @@ __version__ = "0.1.0"
 # the module of the same name
 MODULES = tuple(_importlib.import_module(f"{__name__}.{name}") for name in (
     "averages", "checks", "data", "figures_png", "hessian", "initialization", "landscapes", "lr_finder",
-    "numerics", "optim", "optim_modern", "plotting", "schedules", "session", "training", "trajectory", "widgets",
+    "numerics", "optim", "optim_modern", "plotting", "schedules", "session", "text", "training", "trajectory",
+    "transformer", "widgets",
 ))
 __all__ = [name for module in MODULES for name in module.__all__]

@@ -25,6 +25,7 @@ from . import (
     nb08_hessian,
     nb09_beyond_adam,
     nb10_initialization,
+    nb11_capstone,
     optimizer,
 )
 from .classic_mistakes import *  # noqa: F403
@@ -42,9 +43,10 @@ from .nb07_lr_schedules import *  # noqa: F403
 from .nb08_hessian import *  # noqa: F403
 from .nb09_beyond_adam import *  # noqa: F403
 from .nb10_initialization import *  # noqa: F403
+from .nb11_capstone import *  # noqa: F403
 from .optimizer import *  # noqa: F403
 
 MODULES = (core, mistakes, classic_mistakes, modern_mistakes, optimizer, nb00_gradient_descent, nb01_ewma,
            nb02_momentum, nb03_adagrad_rmsprop, nb04_adam, nb05_sgd_minibatch, nb06_lr_finder,
-           nb07_lr_schedules, nb08_hessian, nb09_beyond_adam, nb10_initialization)
+           nb07_lr_schedules, nb08_hessian, nb09_beyond_adam, nb10_initialization, nb11_capstone)
 __all__ = [name for module in MODULES for name in module.__all__]

@@ -437,13 +437,16 @@ print(f"the largest gradient norm, {norms.max():.1f}, came at step {int(norms.ar
 free = CharTransformer(CFG, seed=0, dtype=DTYPE)
 free_opt = torch.optim.AdamW(param_groups(free, OMEGA), lr=PEAK, betas=BETAS)
 free_log, _ = train_lm(free, [free_opt], [make_schedule(free_opt)], STEPS, seed=0, max_norm=None)
-print(f"without clipping: largest gradient norm {max(free_log['grad_norm']):.1f} "
-      f"(with: {norms.max():.1f}); held-out bpc {val_bpc(free):.2f} (with clipping: {final_raw:.2f})")
+# An unclipped run is the most sensitive one here (its spikes amplify last-bit differences), so it
+# prints verdicts with wide margins rather than digits.
+gap = val_bpc(free) - final_raw
+print(f"without clipping: largest gradient norm above 5 again: {max(free_log['grad_norm']) > 5}; "
+      f"held-out bpc worse than with clipping ({final_raw:.2f}) by more than 0.2: {gap > 0.2}")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # **What to notice.** Clipping fired in 16 of the 30 warmup steps and almost never after. Yet the
-# run without it ends at 3.14 bits instead of 2.80: the spikes of the warmup (up to 7.5 times the
-# threshold) decided where the run went.
+# run without it ends more than 0.2 bits worse than 2.80: the spikes of the warmup (up to 7.5 times
+# the threshold) decided where the run went.
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # Why does clipping matter to Adam, whose step is about $\eta$ whatever the size of the gradient?
@@ -790,7 +793,7 @@ check_training_loop(train_steps)
 #   steps, reaches 2.80 bits per character on held-out text, below the bigram table's 3.29.
 # - The recipe, measured: decay on the weight matrices only (parameter groups); the peak learning
 #   rate from the range test; warmup then cosine; clipping, which fired in the warmup and made the
-#   difference between 2.80 and 3.14 bits; an EMA of the weights, which did not help under a
+#   difference between 2.80 bits and more than 3.0; an EMA of the weights, which did not help under a
 #   cosine decay; the sharpness, far below $2/\eta$, and Adam's preconditioned sharpness below its
 #   own limit $38/\eta$: no edge of stability in this run.
 # - At an equal tuning budget with two seeds, Muon led on the small model; SGD with momentum, Adam

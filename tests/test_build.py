@@ -272,6 +272,7 @@ def built(tmp_path_factory) -> tuple[Path, list[Path]]:
     return tmp / "_build", notebooks
 
 
+@pytest.mark.slow  # builds the whole course (about a minute): `make slow` and CI
 def test_every_page_and_deck_loads_only_local_assets(built):
     out, notebooks = built
     pages = sorted(out.glob("html/*.html")) + sorted(out.glob("slides/*.html"))
@@ -291,6 +292,7 @@ def test_every_page_and_deck_loads_only_local_assets(built):
         assert remote_css(text) == [], f"{page.name}: its inline CSS loads from the network"
 
 
+@pytest.mark.slow  # builds the whole course (about a minute): `make slow` and CI
 def test_decks_use_reveal_mathjax_and_the_slide_metadata(built):
     out, notebooks = built
     for ipynb in notebooks:
@@ -304,6 +306,7 @@ def test_decks_use_reveal_mathjax_and_the_slide_metadata(built):
     assert len(re.findall(r'<img[^>]*src="data:image/png;base64', fixture)) == 1
 
 
+@pytest.mark.slow  # builds the whole course (about a minute): `make slow` and CI
 def test_index_lists_notebooks_in_order_with_objectives_and_time(built):
     out, notebooks = built
     index = (out / "html" / "index.html").read_text(encoding="utf-8")
@@ -318,6 +321,7 @@ def test_index_lists_notebooks_in_order_with_objectives_and_time(built):
         assert len(re.findall(r"<li>", index.split(f'id="nb-{ipynb.stem}"')[1].split("</ul>")[0])) == len(info.objectives)
 
 
+@pytest.mark.slow  # builds the whole course (about a minute): `make slow` and CI
 def test_pages_link_to_their_neighbours_and_list_their_sections(built):
     """Each page: previous and next notebook (none before the first, none after the last), the
     index, and a table of contents whose links are the page's own ``## `` heading anchors."""
@@ -341,6 +345,7 @@ def test_pages_link_to_their_neighbours_and_list_their_sections(built):
             assert f'<h2 id="{anchor}">' in page, f"{stem}: the contents link to #{anchor}, which is not a heading"
 
 
+@pytest.mark.slow  # builds the whole course (about a minute): `make slow` and CI
 def test_offline_search_indexes_every_section(built):
     import json
 
@@ -357,6 +362,7 @@ def test_offline_search_indexes_every_section(built):
     assert len(script) < 2_000_000, "the search index should stay small"
 
 
+@pytest.mark.slow  # builds the whole course (about a minute): `make slow` and CI
 def test_student_edition_stubs_every_solution_and_keeps_the_checks(built):
     out, notebooks = built
     for ipynb in notebooks:
@@ -391,6 +397,7 @@ def test_build_fails_naming_the_notebook_and_the_cell(tmp_path, capsys):
                      log=lambda _: None)
 
 
+@pytest.mark.slow  # builds the whole course (about a minute): `make slow` and CI
 def test_printed_tables_keep_their_columns(built):
     """JupyterLab's CSS wraps long output lines (``pre-wrap``, ``break-all``), which tears a
     printed table apart on a slide; the course's CSS, last in the page, keeps lines whole."""

@@ -276,7 +276,8 @@ def built(tmp_path_factory) -> tuple[Path, list[Path]]:
 def test_every_page_and_deck_loads_only_local_assets(built):
     out, notebooks = built
     pages = sorted(out.glob("html/*.html")) + sorted(out.glob("slides/*.html"))
-    assert len(pages) == 2 * len(notebooks) + 2  # a page and a deck each, the index and the search page
+    # a page and a deck each, the index, the search page and the notation table
+    assert len(pages) == 2 * len(notebooks) + 3
     for page in pages:
         text = page.read_text(encoding="utf-8")
         assert remote_refs(text) == [], f"{page.name} loads from the network"
@@ -304,6 +305,14 @@ def test_decks_use_reveal_mathjax_and_the_slide_metadata(built):
         assert deck.count("<section") >= slides
     fixture = (out / "slides" / f"{STEM}.slides.html").read_text(encoding="utf-8")
     assert len(re.findall(r'<img[^>]*src="data:image/png;base64', fixture)) == 1
+
+
+@pytest.mark.slow  # builds the whole course (about a minute): `make slow` and CI
+def test_index_links_the_notation_table_with_its_tables_and_math(built):
+    out, _ = built
+    assert 'href="notation.html"' in (out / "html" / "index.html").read_text(encoding="utf-8")
+    page = (out / "html" / "notation.html").read_text(encoding="utf-8")
+    assert page.count("<table>") >= 4 and "$\\eta$" in page and "learning rate" in page
 
 
 @pytest.mark.slow  # builds the whole course (about a minute): `make slow` and CI

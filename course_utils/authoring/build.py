@@ -29,6 +29,7 @@ from .site import (
     PageNav,
     copy_assets,
     render_index,
+    render_notation,
     render_page,
     render_search,
     render_slides,
@@ -39,6 +40,9 @@ from .student import StubError, student_notebook
 from .titles import NotebookInfo, parse_title_cell
 
 __all__ = ["build_course", "write_pdfs"]
+
+# The course's notation table, written into the site as html/notation.html (linked from the index).
+NOTATION = Path(__file__).resolve().parents[2] / "docs" / "notation.md"
 
 
 def build_course(
@@ -107,6 +111,9 @@ def build_course(
     forget_unedited(dirs["student"], written, manifest)
     save_manifest(dirs["student"], manifest)
     (dirs["html"] / "index.html").write_text(render_index(infos, student=students), encoding="utf-8")
+    if NOTATION.is_file():
+        (dirs["html"] / "notation.html").write_text(render_notation(NOTATION.read_text(encoding="utf-8")),
+                                                    encoding="utf-8")
     search_page, search_index = render_search(search)
     (dirs["html"] / "search.html").write_text(search_page, encoding="utf-8")
     (dirs["html"] / "search-index.js").write_text(search_index, encoding="utf-8")

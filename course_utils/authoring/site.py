@@ -404,6 +404,38 @@ def _md(text: str) -> str:
     return m.group(1) if m else rendered
 
 
+def render_notation(markdown_text: str, prefix: str = "../assets") -> str:
+    """docs/notation.md as a page of the site (tables rendered, math typeset by the local MathJax)."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    body = markdown2html_mistune(markdown_text)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>Notation: Optimization for Deep Learning</title>
+<script src="{prefix}/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"></script>
+<script type="text/x-mathjax-config">
+MathJax.Hub.Config({{tex2jax: {{inlineMath: [['$','$'], ['\\(','\\)']], processEscapes: true}},
+                     messageStyle: 'none'}});
+</script>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
+       line-height: 1.5; color: #222; }}
+table {{ border-collapse: collapse; margin: 0.5rem 0 1.5rem; }}
+th, td {{ border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; }}
+a {{ color: #1f5fa8; }}
+</style>
+</head>
+<body>
+<p><a href="index.html">All notebooks</a></p>
+{body}
+</body>
+</html>
+"""
+
+
 def render_index(infos: list[NotebookInfo], prefix: str = "../assets",
                  student: set[str] | None = None) -> str:
     """The course's front page: every notebook in order, with objectives and time to complete

@@ -19,13 +19,7 @@ from course_utils.checks.nb11_capstone import (
 )
 from course_utils.transformer import CharTransformer, TransformerConfig, lm_loss
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 # ---------------------------------------------------------------------------------------------

@@ -38,12 +38,7 @@ IMPLEMENTATIONS = {name: implementation_of(g.reference) for name, g in MODERN_GR
 REGISTERED = [(name, m) for name, g in MODERN_GRADERS.items() for m in known_mistakes(g.reference)]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 @pytest.mark.parametrize("name", list(CHECKS))

@@ -36,13 +36,7 @@ def make_problem(seed: int, scale: float, shapes=SHAPES):
     return params, loss
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One thread: bfloat16 matrix products start OpenMP regions that crawl on a loaded machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def _lion(ps, **kw):

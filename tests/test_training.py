@@ -11,14 +11,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from course_utils.training import History, evaluate, make_mlp, train
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """One thread: tiny models run many times faster on a shared, loaded machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def _regression(n=40, seed=0):

@@ -12,12 +12,7 @@ from course_utils.transformer import CharTransformer, TransformerConfig, lm_loss
 F64 = torch.float64
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def small(seed=0, dtype=F64, **kw):

@@ -856,7 +856,7 @@ explorer = trajectory_explorer(
     },
     start, 60,
     sliders={"lr": (1e-3, 0.1, 0.05, 0.02, "log"), "beta": (0.0, 0.99, 0.01, 0.9)},
-    figsize=(9.5, 3.8),
+    figsize=(9.5, 3.4),
 )
 explorer
 

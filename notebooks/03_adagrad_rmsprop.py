@@ -559,7 +559,7 @@ trajectory_explorer(
     {"Adagrad": SimpleAdagrad, "RMSProp": SimpleRMSProp},
     burst_start, 300,
     sliders={"lr": (1e-3, 1.0, 0.1, 0.1, "log"), "alpha": (0.5, 0.999, 0.001, 0.99)},
-    xlim=(-3.3, 0.7), ylim=(-1.2, 1.2), logy=True,
+    xlim=(-3.3, 0.7), ylim=(-1.2, 1.2), logy=True, figsize=(9.5, 3.4),
 )
 
 # %% [markdown] slideshow={"slide_type": "slide"}

@@ -183,7 +183,7 @@ _ = fig.suptitle(r"Nine schedules with $\eta_{\max} = 0.1$ over 100 updates (lin
 # %% slideshow={"slide_type": "subslide"}
 fig
 
-# %% [markdown] slideshow={"slide_type": "fragment"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **What to notice.** Every schedule equals torch's to rounding error. Cosine stays near $\eta_{\max}$
 # longer than the exponential; warm restarts jump back to $\eta_{\max}$ at $t = 11, 31, 71$;
 # one-cycle *starts* small, at $\eta_{\max}/25$: a warmup.

@@ -187,11 +187,11 @@ print(f"Kingma & Ba's bound: (1 - beta1) / sqrt(1 - beta2) = {0.1 / math.sqrt(0.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **The bound is the worst *sparse* case, not the worst case.** Write $m_t$ and $v_t$ as weighted sums
-# of the past gradients and apply Cauchy–Schwarz, with $\gamma = \beta_1^2/\beta_2 < 1$:
+# of the past gradients and apply Cauchy–Schwarz (with $\beta_1^2 < \beta_2$):
 #
 # $$
-# \frac{|m_t|}{\sqrt{v_t}} \le \frac{1-\beta_1}{\sqrt{1-\beta_2}} \sqrt{\sum_{j=0}^{t-1} \gamma^j}
-# \;\le\; \frac{1-\beta_1}{\sqrt{(1-\beta_2)(1-\gamma)}},
+# \frac{|m_t|}{\sqrt{v_t}} \le \frac{1-\beta_1}{\sqrt{1-\beta_2}} \sqrt{\sum_{j=0}^{t-1} (\beta_1^2/\beta_2)^j}
+# \;\le\; \frac{1-\beta_1}{\sqrt{(1-\beta_2)(1-\beta_1^2/\beta_2)}},
 # $$
 #
 # with equality for a gradient that *grows* by $\beta_2/\beta_1 \approx 1.11$ per step; a lone gradient
@@ -199,7 +199,7 @@ print(f"Kingma & Ba's bound: (1 - beta1) / sqrt(1 - beta2) = {0.1 / math.sqrt(0.
 
 # %% slideshow={"slide_type": "skip"}
 beta1, beta2 = 0.9, 0.999
-gamma = beta1**2 / beta2
+ratio = beta1**2 / beta2  # < 1: the sum below converges
 
 
 def step_after_ramp(quiet_steps, ramp_steps, lr=1e-3):
@@ -215,12 +215,12 @@ def step_after_ramp(quiet_steps, ramp_steps, lr=1e-3):
 
 
 # %% slideshow={"slide_type": "subslide"}
-print(f"beta2 / beta1 = {beta2 / beta1:.2f}; gamma = beta1^2 / beta2 = {gamma:.4f}")
+print(f"beta2 / beta1 = {beta2 / beta1:.2f}; beta1^2 / beta2 = {ratio:.4f}")
 for J in (1, 10, 30, 60):
     t = 1000 + J
-    formula = 0.1 / math.sqrt(0.001) * math.sqrt((1 - gamma**J) / (1 - gamma)) * math.sqrt(1 - beta2**t) / (1 - beta1**t)
+    formula = 0.1 / math.sqrt(0.001) * math.sqrt((1 - ratio**J) / (1 - ratio)) * math.sqrt(1 - beta2**t) / (1 - beta1**t)
     print(f"ramp of J = {J:2d}: step / eta = {step_after_ramp(1000, J):.4f}   (Cauchy-Schwarz bound {formula:.4f})")
-print(f"the supremum over all gradient sequences: {0.1 / math.sqrt(0.001 * (1 - gamma)):.2f}")
+print(f"the supremum over all gradient sequences: {0.1 / math.sqrt(0.001 * (1 - ratio)):.2f}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **What to notice:** after a silence the step grows toward Kingma & Ba's $3.16\eta$ (2.5153 after 1000
@@ -237,7 +237,7 @@ print(f"the supremum over all gradient sequences: {0.1 / math.sqrt(0.001 * (1 - 
 #   per-parameter *scale* every step is divided by, so it should be stable.
 # - A long window is why the correction matters most for $v$: $1 - 0.999^t$ is still only 0.63 at $t = 1000$.
 #
-# **Measured:** 2000 noisy gradients $g_t = 0.1 + \zeta_t$, $\zeta_t \sim \mathcal N(0, 1)$; how much the
+# **Measured:** 2000 noisy gradients $\tilde g_t = 0.1 + \zeta_t$, $\zeta_t \sim \mathcal N(0, 1)$; how much the
 # effective learning rate $\eta/\sqrt{\hat v_t}$ fluctuates after step 100 (standard deviation over mean).
 
 # %% slideshow={"slide_type": "subslide"}
@@ -543,7 +543,7 @@ print(f"Adam from (8, 8) ends at w = ({w_stuck[0]:.3f}, {w_stuck[1]:.3f}), gradi
 # lies inside $1/\omega$ is barely decayed at all, since a tiny gradient is enough to balance the shrink.
 #
 # **Measured** on the cubic regression, from $(2.6, 1.6)$ with $\eta = 0.01$, for two values of $\omega$.
-# The loss is quadratic, so its gradient is $H\theta - \tfrac2n X^\top y$ with $H = \tfrac2n X^\top X$; we
+# The loss is quadratic, so its gradient is $H\theta - \tfrac2N X^\top y$ with $H = \tfrac2N X^\top X$; we
 # feed it directly (the same numbers autograd gives, without its cost over 1500 steps).
 
 # %% slideshow={"slide_type": "skip"}
@@ -585,6 +585,12 @@ for omega in (0.1, 1.0):
 # (3.0339, 1.8501). In deep learning, where gradients are noisy and $\hat m_t/\sqrt{\hat v_t}$ is far from
 # $\pm 1$, AdamW's decay acts on every weight at the same relative rate $\eta\omega$, independent of its
 # gradient history; Loshchilov & Hutter found that this decoupled decay generalises better than L2 in Adam.
+#
+# **PyTorch's AdamW is not exactly the paper's.** In Loshchilov & Hutter's Algorithm 2 the decay term
+# $\omega\,\theta_{t-1}$ is multiplied only by the schedule multiplier, not by the learning rate: the
+# decay is decoupled from $\eta$ too. `torch.optim.AdamW` multiplies it by `lr`,
+# $\theta \leftarrow \theta(1 - \eta\omega)$, so in PyTorch changing $\eta$ changes the decay per step as
+# well; the paper's coefficient corresponds to torch's $\eta\omega$.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 9. AMSGrad in a paragraph
@@ -735,5 +741,5 @@ check_adam_first_step(first_adam_step, lr=1e-3, g1=5e-9)
 # ## What's next
 #
 # Every experiment so far used the full gradient. Notebook 05 makes it stochastic: mini-batches,
-# gradient noise that shrinks like $1/B$, epochs and shuffling, and why a constant learning rate stalls
-# at a noise floor, which is where the learning-rate finder (06) and schedules (07) come in.
+# gradient noise whose variance shrinks like $1/B$, epochs and shuffling, and why a constant learning
+# rate stalls at a noise floor, which is where the learning-rate finder (06) and schedules (07) come in.

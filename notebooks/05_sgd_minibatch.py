@@ -950,7 +950,7 @@ for B in (B_noise, B_star):
 # $1 - \beta = B/B^*$, so that they are compared on equal terms. The seed's per-coordinate quantities are summed
 # over the $d$ coordinates, $B\sum_i (\hat v_{t,i} - \hat m_{t,i}^2)/\sum_i \hat m_{t,i}^2$, an estimate of
 # $\operatorname{tr}\Sigma/\lVert g\rVert^2$ like the other two. The exact value needs the gradient of every training
-# example at the checkpoint; the per-example gradients come from $n$ copies of the model, each fed one
+# example at the checkpoint; the per-example gradients come from $N$ copies of the model, each fed one
 # example, and the four devices' gradients from four copies (the same trick as section 6's batch of models). Drawing the batches without replacement
 # lowers $\mathbb E\lVert\tilde g_B\rVert^2$ by the factor $(N-B)/(N-1)$ of section 2 on the noise term, about 2%
 # at $B = 32$; we ignore it.

@@ -767,6 +767,8 @@ zero_grad = torch.cat([p.grad.flatten() for p in lion_net.parameters()]) == 0
 print(f"Lion: {int(exact.sum())} of {moved.numel()} weights moved by exactly lr (to 1e-15); the other "
       f"{int((moved == 0).sum())} did not move: their gradient is exactly 0 ({int(zero_grad.sum())} zeros), and sign(0) = 0")
 
+
+# %% slideshow={"slide_type": "subslide"}
 def flat_weights(net):
     return torch.cat([p.detach().flatten() for p in net.parameters()])
 
@@ -922,7 +924,7 @@ print("SimpleScheduleFreeAdamW vs schedulefree.AdamWScheduleFree, eval weights:"
 # $\theta_t$, of AdamW with a cosine schedule over the run ($T = 66$) and over the first 22 and 44 steps
 # (budgets fixed in advance), and of AdamW at a constant $\eta$.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 EPOCHS, BATCH = 6, 128
 
 
@@ -941,6 +943,7 @@ def val_loss(net):
         return float(loss_fn(net(data.X_val), data.y_val))
 
 
+# %% slideshow={"slide_type": "subslide"}
 def val_loss_per_step(kind, T):
     """Validation loss after each of T steps at lr 0.03 (schedule-free: at z_bar, and at theta)."""
     net = make_mlp([64, 64, 64, 10], seed=0)
@@ -962,6 +965,7 @@ def val_loss_per_step(kind, T):
     return at_z_bar, at_theta
 
 
+# %% slideshow={"slide_type": "subslide"}
 sf_curve, sf_theta = val_loss_per_step("schedule-free", 66)
 sf_runs = {"schedule-free, at z_bar": sf_curve, "schedule-free, at theta": sf_theta}
 sf_runs |= {f"AdamW + cosine, T = {T}": val_loss_per_step("cosine", T)[0] for T in (22, 44, 66)}

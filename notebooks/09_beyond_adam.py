@@ -47,6 +47,7 @@ from torch.optim._muon import _zeropower_via_newtonschulz
 from course_utils import (
     PALETTE,
     Interval,
+    SparseLogMinorLocator,
     OptimizerBase,
     check_value,
     fmt_diff,
@@ -484,6 +485,8 @@ for i, (label, marker) in enumerate((("Adam, $\\eta = 10^{-2}$", "o-"), ("Adafac
 ax1.set_xlabel(r"RMS($\theta$) of the layer")
 ax1.set_ylabel(r"RMS(step) / RMS($\theta$)")
 ax1.set_title("One step, relative to the weights")
+for axis in (ax0.xaxis, ax0.yaxis, ax1.xaxis, ax1.yaxis):
+    axis.set_minor_locator(SparseLogMinorLocator())  # no minor ticks over more than 3 decades
 _ = ax1.legend(loc="upper right")
 
 
@@ -810,13 +813,15 @@ print(f"AdamW, |m_hat| / (sqrt(v_hat) + eps): median {q50:.2f}, 99% quantile {q9
 
 fig, ax = new_figure(figsize=(8.0, 3.8))
 bins = np.logspace(-4.05, 0.95, 51)  # 1 is the middle of a bin
-ax.hist(adam_last[adam_last > 0].numpy(), bins=bins, color=PALETTE[0], alpha=0.7,
+ax.hist(adam_last[adam_last > 0].numpy(), bins=bins, histtype="stepfilled", color=PALETTE[0], alpha=0.7,
         label=r"AdamW, $|\hat m_t| / (\sqrt{\hat v_t} + \epsilon)$")
-ax.hist(lion_last[lion_last > 0].numpy(), bins=bins, color=PALETTE[1], alpha=0.7,
+ax.hist(lion_last[lion_last > 0].numpy(), bins=bins, histtype="stepfilled", color=PALETTE[1], alpha=0.7,
         label=r"Lion, $|\operatorname{sign}(u_t)|$")
 ax.axvline(1.0, color="black", linewidth=0.8, linestyle=":", label=r"$|\Delta_t| = \eta$ (04's bound, roughly)")
 ax.set_xscale("log")
 ax.set_yscale("log")
+for axis in (ax.xaxis, ax.yaxis):
+    axis.set_minor_locator(SparseLogMinorLocator())  # no minor ticks over more than 3 decades
 ax.set_xlabel(r"$|\Delta_t|\,/\,\eta$ per weight (without the decay)")
 ax.set_ylabel("number of weights")
 ax.set_title(f"The step of every weight at step {len(step_rms)}, same batches (weights that moved)")
@@ -938,14 +943,15 @@ def epoch_batches(seed):
     return out
 
 
-def val_loss(net):
+def evaluate_val(net):
     with torch.no_grad():
-        return float(loss_fn(net(data.X_val), data.y_val))
+        out = net(data.X_val)
+        return float(loss_fn(out, data.y_val)), float((out.argmax(1) == data.y_val).double().mean())
 
 
 # %% slideshow={"slide_type": "subslide"}
-def val_loss_per_step(kind, T):
-    """Validation loss after each of T steps at lr 0.03 (schedule-free: at z_bar, and at theta)."""
+def val_per_step(kind, T):
+    """Validation (loss, accuracy) after each of T steps at lr 0.03 (schedule-free: at z_bar, and at theta)."""
     net = make_mlp([64, 64, 64, 10], seed=0)
     opt = (schedulefree.AdamWScheduleFree if kind == "schedule-free" else torch.optim.AdamW)(net.parameters(), lr=0.03)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T) if kind == "cosine" else None
@@ -959,17 +965,19 @@ def val_loss_per_step(kind, T):
         if sched:
             sched.step()
         if kind == "schedule-free":
-            at_theta.append(val_loss(net))
+            at_theta.append(evaluate_val(net))
             opt.eval()
-        at_z_bar.append(val_loss(net))
+        at_z_bar.append(evaluate_val(net))
     return at_z_bar, at_theta
 
 
 # %% slideshow={"slide_type": "subslide"}
-sf_curve, sf_theta = val_loss_per_step("schedule-free", 66)
-sf_runs = {"schedule-free, at z_bar": sf_curve, "schedule-free, at theta": sf_theta}
-sf_runs |= {f"AdamW + cosine, T = {T}": val_loss_per_step("cosine", T)[0] for T in (22, 44, 66)}
-sf_runs["AdamW, constant lr"] = val_loss_per_step("constant", 66)[0]
+sf_z_bar, sf_theta = val_per_step("schedule-free", 66)
+cosine = {T: val_per_step("cosine", T)[0] for T in (22, 44, 66)}
+sf_runs = {"schedule-free, at z_bar": sf_z_bar, "schedule-free, at theta": sf_theta}
+sf_runs |= {f"AdamW + cosine, T = {T}": cosine[T] for T in (22, 44, 66)}
+sf_runs["AdamW, constant lr"] = val_per_step("constant", 66)[0]
+sf_runs = {label: [loss for loss, _ in curve] for label, curve in sf_runs.items()}  # the losses
 print(f"{'validation loss after step':>30} {'22':>6} {'44':>6} {'66':>6}   last epoch (steps 56-66)")
 for label, curve in sf_runs.items():
     spread = f"{min(curve[55:]):.3f} to {max(curve[55:]):.3f}" if len(curve) == 66 else ""
@@ -1049,12 +1057,6 @@ CONTENDERS = {  # name: (lr grid, a function net, lr -> list of optimizers)
 
 
 # %% slideshow={"slide_type": "subslide"}
-def evaluate_val(net):
-    with torch.no_grad():
-        out = net(data.X_val)
-        return float(loss_fn(out, data.y_val)), float((out.argmax(1) == data.y_val).double().mean())
-
-
 def side_by_side_run(name, lr, seed):
     """Validation loss after every epoch (for schedule-free: at z_bar, and also at theta)."""
     net = make_mlp([64, 64, 64, 10], seed=seed)
@@ -1082,7 +1084,10 @@ def side_by_side_run(name, lr, seed):
 
 
 epochs_of = {seed: epoch_batches(seed) for seed in (0, 1)}
-results = {(name, lr, seed): side_by_side_run(name, lr, seed)
+per_epoch = slice(len(epochs_of[0][0]) - 1, None, len(epochs_of[0][0]))  # the last step of every epoch
+from_section_7 = {("AdamW + cosine", 0.03, 0): (cosine[66][per_epoch], []),  # the same runs
+                  ("schedule-free AdamW", 0.03, 0): (sf_z_bar[per_epoch], sf_theta[per_epoch])}
+results = {(name, lr, seed): from_section_7.get((name, lr, seed)) or side_by_side_run(name, lr, seed)
            for name, (grid, _) in CONTENDERS.items() for lr in grid for seed in (0, 1)}
 
 # %% slideshow={"slide_type": "subslide"}

@@ -779,8 +779,9 @@ fig
 # - Both starts that failed in section 6 now learn, with the same optimizer. The weights' scale
 #   still matters in one way: when $W^{(l)}$ is multiplied by $c$ the output is unchanged and the
 #   gradient is divided by $c$, so a layer's effective learning rate is about
-#   $\eta/\lVert W^{(l)}\rVert^2$ (Arora et al. 2019): small weights learn fast, large ones slowly
-#   (compare the two curves).
+#   $\eta/\lVert W^{(l)}\rVert^2$ (Arora et al. 2019): at first the too-small start's hidden layers move
+#   $(0.3/0.1)^2 = 9$ times faster, relative to their size, than the too-large start's (whose
+#   unnormalized output layer also makes its first loss higher).
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # Train and eval. Everything above runs BatchNorm in training mode, the state a fresh module is

@@ -47,10 +47,10 @@ $(LAB_SETTINGS): jupyterlab/overrides.json $(STAMP)
 
 env: $(STAMP) $(LAB_SETTINGS)
 
+# optim-course check (tests/test_cli_check.py), unit tests and nbval in one run: each notebook's
+# cells stay on one worker (conftest.py's NotebookScheduling), the unit tests fill the gaps.
 test: $(STAMP) node_modules
-	$(BIN)/optim-course check
-	$(BIN)/python -m pytest tests -n $(JOBS) -q -m "not slow"
-	$(ON_CPU) $(BIN)/python -m pytest $(NBVAL) -n $(JOBS) --dist loadfile -q notebooks
+	$(ON_CPU) $(BIN)/python -m pytest $(NBVAL) -n $(JOBS) --dist loadgroup -q -m "not slow" notebooks tests
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -n $(JOBS) -q -m "not slow"

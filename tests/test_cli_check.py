@@ -42,6 +42,13 @@ def run_check(root: Path, capsys, *args: str) -> tuple[int, str]:
     return code, capsys.readouterr().out
 
 
+def test_the_course_itself_passes_the_check(capsys):
+    """`make test` runs `optim-course check` on this repository here, beside the other tests."""
+    code, out = run_check(Path(__file__).resolve().parent.parent, capsys)
+    assert code == 0, out
+    assert "all good" in out, out
+
+
 def edit_py(root: Path, old: str, new: str, sync: bool = True) -> None:
     """Change the fixture's .py and (by default) bring its .ipynb in line, as an author would."""
     py = root / "notebooks" / f"{STEM}.py"

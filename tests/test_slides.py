@@ -85,6 +85,9 @@ def test_every_slide_fits_the_canvas(build, ipynb, tmp_path):
     too_tall = [s for s in sizes if s.height > CANVAS[1]]
     assert not too_tall, (f"{len(too_tall)} of {len(sizes)} slides of {deck.name} are taller than "
                           f"the {CANVAS[0]}x{CANVAS[1]} canvas:\n" + "\n".join(map(str, too_tall)))
+    sideways = [s for s in sizes if s.wide]
+    assert not sideways, (f"{len(sideways)} slides of {deck.name} scroll sideways:\n"
+                          + "\n".join(map(str, sideways)))
 
 
 def test_a_tall_slide_is_caught(build, tmp_path):
@@ -99,6 +102,32 @@ def test_a_tall_slide_is_caught(build, tmp_path):
     assert [s.title for s in sizes] == ["00 · Tall", "Too much"]
     assert sizes[0].fits and not sizes[1].fits and sizes[1].height > 1500
     assert "00_tall slide 1 (#/1/0) 'Too much'" in str(sizes[1])
+
+
+LONG = "x = " + " + ".join(f"value_{i:03d}" for i in range(16))  # a 195-character line of code
+
+
+def test_a_wide_line_is_fitted_and_a_scrolling_block_is_caught(build, tmp_path):
+    """A code line wider than the slide gets a smaller font (or wraps): the slide does not scroll
+    sideways. With the fitting switched off, the measurement reports the block that scrolls."""
+    py = write_pair(tmp_path / "nb", '# %% [markdown] slideshow={"slide_type": "slide"}\n# # 00 · Wide\n\n'
+                    '# %% slideshow={"slide_type": "slide"}\nvalue_000 = 1\n' + LONG + "\n", stem="00_wide")
+    deck = deck_of(build, py.with_suffix(".ipynb"))
+    with offline_browser() as context:
+        fitted = measure_deck(context, deck)
+        page = context.new_page()
+        page.goto(deck.as_uri() + "#/1")
+        page.wait_for_function("() => window.Reveal && Reveal.isReady()")
+        font = page.evaluate("() => parseFloat(getComputedStyle(Reveal.getCurrentSlide()"
+                             ".querySelector('div.highlight > pre')).fontSize)")
+        page.close()
+        deck.write_text(deck.read_text(encoding="utf-8").replace("function fitWide(root) {",
+                                                                 "function fitWide(root) { return;"))
+        unfitted = measure_deck(context, deck)
+    assert [s.wide for s in fitted] == [0, 0], [str(s) for s in fitted]
+    assert font < 15, font
+    assert [s.wide for s in unfitted] == [0, 1] and not unfitted[1].fits, [str(s) for s in unfitted]
+    assert "1 block(s) scrolling sideways" in str(unfitted[1])
 
 
 def test_speaker_view_opens_from_disk_with_notes_and_next_slide(build, tmp_path):

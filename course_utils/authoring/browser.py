@@ -119,7 +119,12 @@ _MEASURE = r"""async () => {
       const r = el.getBoundingClientRect();
       if (r.height > 0) bottom = Math.max(bottom, (r.bottom - top) / scale);
     }
-    out.push({index: i, h: idx.h, v: idx.v || 0, title: title,
+    // blocks of code or output that scroll sideways (wider than the slide)
+    let wide = 0;
+    for (const pre of slide.querySelectorAll('pre')) {
+      if (!pre.closest('aside.notes') && pre.scrollWidth > pre.clientWidth + 1) wide += 1;
+    }
+    out.push({index: i, h: idx.h, v: idx.v || 0, title: title, wide: wide,
               height: Math.round(Math.max(slide.offsetHeight, slide.scrollHeight, bottom)),
               width: Math.round(Math.max(slide.offsetWidth, slide.scrollWidth))});
   }
@@ -138,14 +143,16 @@ class SlideSize:
     title: str
     height: int
     width: int
+    wide: int = 0  # code or output blocks that scroll sideways
 
     @property
     def fits(self) -> bool:
-        return self.height <= CANVAS[1]
+        return self.height <= CANVAS[1] and self.wide == 0
 
     def __str__(self) -> str:
+        scrolls = f", {self.wide} block(s) scrolling sideways" if self.wide else ""
         return (f"{self.deck} slide {self.index} (#/{self.h}/{self.v}) {self.title!r}: "
-                f"{self.height} px tall (canvas {CANVAS[1]})")
+                f"{self.height} px tall (canvas {CANVAS[1]}){scrolls}")
 
 
 def wait_for_math(page, timeout_ms: int = 60_000) -> bool:
@@ -170,7 +177,8 @@ def measure_deck(context, deck: Path) -> list[SlideSize]:
     finally:
         page.close()
     name = deck.name.removesuffix(".slides.html")
-    return [SlideSize(name, r["index"], r["h"], r["v"], r["title"], r["height"], r["width"]) for r in rows]
+    return [SlideSize(name, r["index"], r["h"], r["v"], r["title"], r["height"], r["width"],
+                      r["wide"]) for r in rows]
 
 
 def print_deck_pdf(context, deck: Path, pdf: Path) -> None:

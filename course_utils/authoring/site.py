@@ -147,8 +147,24 @@ require({waitSeconds: 15},
       width: 960, height: 700, margin: 0.03, minScale: 0.2, maxScale: 2.0,
       pdfMaxPagesPerSlide: 1, pdfSeparateFragments: false
     });
+    // A code or output line wider than the slide: that block's font shrinks (to 10 px at least),
+    // then what still does not fit wraps. No slide scrolls sideways. Only a shown block has a
+    // width, so this runs on the slide shown (every slide when printing).
+    function fitWide(root) {
+      root.querySelectorAll("pre").forEach(function (pre) {
+        if (pre.closest("aside.notes")) return;
+        for (var i = 0; i < 3 && pre.clientWidth && pre.scrollWidth > pre.clientWidth + 1; i++) {
+          var size = parseFloat(getComputedStyle(pre).fontSize);
+          if (size <= 10) { pre.style.whiteSpace = "pre-wrap"; pre.style.overflowWrap = "anywhere"; break; }
+          pre.style.fontSize = Math.max(10, Math.floor(10 * size * pre.clientWidth / pre.scrollWidth) / 10) + "px";
+        }
+      });
+    }
+    Reveal.on("ready", function (event) { fitWide(Reveal.isPrintingPDF() ? document : event.currentSlide); });
+    Reveal.on("pdf-ready", function () { fitWide(document); });
     // MathJax lays out formulas of hidden slides with no size: typeset the shown one again
-    Reveal.on("slidechanged", function () {
+    Reveal.on("slidechanged", function (event) {
+      fitWide(event.currentSlide);
       if (window.MathJax && MathJax.Hub.getAllJax(Reveal.getCurrentSlide()).length) {
         MathJax.Hub.Rerender(Reveal.getCurrentSlide());
       }

@@ -87,7 +87,8 @@ for r in (0.5, 0.9, 1.0, 1.1, 2.0):
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Our network throughout: scikit-learn's digits (8x8 images, 64 pixels, 10 classes), each pixel
-# standardized to mean 0 and variance 1 on the training set, and a multilayer perceptron (MLP) of
+# standardized to mean 0 and variance 1 on the training set (the few pixels that are 0 in every
+# image stay 0), and a multilayer perceptron (MLP) of
 # $D = 30$ linear layers of width $n = 64$ (64 to 64, 28 times 64 to 64, then 64 to 10), built by
 # `course_utils.deep_mlp`. It takes an initializer, any function that fills a weight tensor in
 # place, and then sets the biases to 0.
@@ -187,7 +188,20 @@ print(f"{len(linear_layers(net))} linear layers, {n_params:,} parameters")
 #   power of the depth.
 #
 # In our network every layer but the last is 64 to 64, so both passes have the same factor,
-# $64\,\sigma_W^2$ times $\tfrac12$ for ReLU, and at most $64\,\sigma_W^2$ for tanh. The six starts we compare (biases 0 in all but the last) follow.
+# $64\,\sigma_W^2$ times $\tfrac12$ for ReLU, and at most $64\,\sigma_W^2$ for tanh. The six starts
+# we compare follow (biases 0 in all but PyTorch's default).
+
+# %% [markdown] slideshow={"slide_type": "skip"}
+# The papers' forms and PyTorch's gains. Glorot & Bengio's "normalized initialization" (their
+# eq. 16) draws the weights uniformly, $W_{ij} \sim U[-a, a]$ with
+# $a = \sqrt{6/(n_{\text{in}} + n_{\text{out}})}$: a uniform on $[-a, a]$ has variance $a^2/3 =
+# 2/(n_{\text{in}} + n_{\text{out}})$, the same as the Gaussian here (`nn.init.xavier_uniform_`).
+# He et al. draw Gaussians of variance $2/n_{\text{in}}$ (their eq. 10), or $2/n_{\text{out}}$ for
+# the backward pass (their eq. 14). `torch.nn.init` writes both with a *gain*: standard deviation
+# $\text{gain}\cdot\sqrt{2/(n_{\text{in}} + n_{\text{out}})}$ for Xavier (gain 1 by default) and
+# $\text{gain}/\sqrt{\text{fan}}$ for Kaiming, where `calculate_gain` gives $\sqrt2$ for ReLU,
+# $\sqrt{2/(1+\nu^2)}$ for a leaky ReLU of slope $\nu$, 1 for a linear layer and $5/3$ for tanh
+# (a gain above 1 that offsets part of tanh's compression, which section 4 measures).
 
 # %% slideshow={"slide_type": "subslide"}
 def constant_(weight):
@@ -225,6 +239,7 @@ def kaiming_normal_(weight):
 # %% slideshow={"slide_type": "subslide"}
 SCHEMES = {"constant": constant_, "too small": too_small_, "too large": too_large_,
            "Xavier": xavier_normal_, "Kaiming": kaiming_normal_, "PyTorch default": None}
+COLORS = dict(zip(SCHEMES, PALETTE))  # one colour per start in every figure
 VAR_W = {"constant": None, "too small": 0.1**2, "too large": 0.3**2,  # sigma_W^2, 64 -> 64
          "Xavier": 2 / (2 * WIDTH), "Kaiming": 2 / WIDTH, "PyTorch default": 1 / (3 * WIDTH)}
 VAR_B = {name: 0.0 for name in SCHEMES} | {"PyTorch default": 1 / (3 * WIDTH)}  # sigma_b^2
@@ -249,14 +264,14 @@ ACT = {"relu": (lambda u: np.maximum(u, 0.0), lambda u: (u > 0) * 1.0),
 
 
 def predicted_variances(activation, var_w, var_1, var_b=0.0, depth=DEPTH - 1, n=WIDTH):
-    """sigma_l^2 = n var_w E[phi(u)^2] + var_b; r_b at layer l = n var_w E[phi'(u)^2];
+    """sigma_l^2 = n var_w E[f(u)^2] + var_b; r_b at layer l = n var_w E[f'(u)^2];
     u ~ N(0, sigma_l^2)."""
-    phi, dphi = ACT[activation]
+    f, df = ACT[activation]
     var_u = [var_1]
     for _ in range(depth - 1):
-        second_moment = gaussian_expectation(lambda u: phi(u) ** 2, var_u[-1])
+        second_moment = gaussian_expectation(lambda u: f(u) ** 2, var_u[-1])
         var_u.append(n * var_w * second_moment + var_b)
-    r_b = [n * var_w * gaussian_expectation(lambda u: dphi(u) ** 2, v) for v in var_u]
+    r_b = [n * var_w * gaussian_expectation(lambda u: df(u) ** 2, v) for v in var_u]
     return np.array(var_u), np.array(r_b)
 
 
@@ -378,9 +393,9 @@ for (activation, name), stats in measured.items():
 fig, axes = new_figure(2, 2, figsize=(9.6, 6.6), sharex=True)
 layers_axis = np.arange(1, DEPTH)
 for col, activation in enumerate(("tanh", "relu")):
-    for i, name in enumerate(SCHEMES):
+    for name in SCHEMES:
         stats = measured[activation, name]
-        color = PALETTE[i]
+        color = COLORS[name]
         axes[0, col].semilogy(layers_axis, stats.out_var[: DEPTH - 1].numpy(), "o-", ms=3, color=color, label=name)
         if name != "constant":  # its gradient below the output layer is zero (rounding noise)
             axes[1, col].semilogy(layers_axis, stats.grad_out_var[: DEPTH - 1].numpy(), "o-", ms=3, color=color)
@@ -399,32 +414,40 @@ fig
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **What to notice**
-# - ReLU follows the prediction $r_{\text{f}} = r_{\text{b}} = n\sigma_W^2/2$ to two digits at every scheme: Kaiming
-#   keeps both variances flat over 29 layers, Xavier halves them at each layer ($5\times10^{-9}$
-#   over the depth), the too-small start loses a factor 3 per layer and the too-large start gains
-#   a factor 3 ($10^{13}$ over the depth).
+# - ReLU follows the prediction $r_{\text{f}} = r_{\text{b}} = n\sigma_W^2/2$, forward to two digits and
+#   backward within a few percent: Kaiming keeps both variances nearly flat, Xavier halves them at
+#   each layer ($5\times10^{-9}$ over the depth), the too-small start loses a factor 3 per layer
+#   and the too-large start gains a factor 3 ($10^{13}$ over the depth).
 # - PyTorch's default is the one start with biases: its forward variance stops falling at the
 #   level the biases sustain, $\sigma_b^2/(1 - \tfrac16)$ with $\sigma_b^2 = 1/192$, a factor 50 below
 #   layer 1's, while its gradient variance keeps shrinking by 6 per layer, to $10^{-22}$ of the top
 #   layer's. A forward pass that settles says nothing about the backward one.
-# - tanh bends away from the linear-regime factor $n\sigma_W^2$ exactly as the mean-field curve
-#   says. Xavier's factor is a little below 1 (tanh compresses, and the signal drifts down
-#   slowly). The too-large start does not explode forward at all, because tanh saturates at
-#   $\pm1$, but its gradient grows by about 1.5 per layer going back, $10^{5}$ over the depth.
-# - For ReLU the backward factor equals the forward one wherever the weights alone set the scale
-#   (every start but the default), as the derivation says for square layers
-#   ($n_{\text{in}} = n_{\text{out}}$). For tanh they part beyond the linear regime:
-#   $\mathbb{E}[\tanh(u)^2]/\sigma^2$ and $\mathbb{E}[\tanh'(u)^2]$ both fall as $\sigma^2$ grows, the first
-#   faster.
+# - tanh bends away from the linear-regime factor $n\sigma_W^2$ as the mean-field curve says,
+#   within 0.01 per layer. Xavier's factor is 0.86, not 1: tanh compresses most in the first
+#   layers, where $\sigma^2$ is near 1, and less and less as the signal shrinks. The too-large
+#   start does not explode forward, because tanh saturates at $\pm1$, but its gradient grows by
+#   about 1.5 per layer going back, $10^{5}$ over the depth.
+
+# %% [markdown] slideshow={"slide_type": "skip"}
+# Two finer points. For ReLU the measured backward factor sits a few percent above the predicted
+# one in every row (0.33 for 0.32, 3.0 for 2.9, 0.51 for 0.50), enough to make Kaiming's gradient
+# variance grow by a factor 2 over the 28 steps: treating $W^{(l)}$ as independent of $g^{(l)}$ is
+# an approximation at width 64. The rows are not independent checks of it, though: the four
+# Gaussian starts draw from the same seed, so their weights are the same numbers times one scale
+# factor, and their ReLU networks differ only by that scale. And for ReLU the backward factor equals the forward one wherever the
+# weights alone set the scale (every start but the default), as the derivation says for square
+# layers ($n_{\text{in}} = n_{\text{out}}$). For tanh they part beyond the linear regime:
+# $\mathbb{E}[\tanh(u)^2]/\sigma^2$ and $\mathbb{E}[\tanh'(u)^2]$ both fall as $\sigma^2$ grows, the
+# first faster.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The constant start escapes the variance argument (its weights are not random). Its problem is
 # a different one: every unit of a layer gets the same weights, hence the same input, the same
 # output and the same gradient, so no update can ever make two units differ. At the very start
-# the gradient below the output layer is even zero: the ten logits are equal, so
-# $\partial\mathcal{L}/\partial x^{(29)}_j = \sum_k W^{(30)}_{kj}(p_k - y_k) = \tfrac{1}{64}\sum_k (p_k - y_k) = 0$,
-# with $p_k$ the softmax probabilities (all $\tfrac{1}{10}$) and $y_k$ the one-hot target (per example,
-# up to the factor $1/B$ of the batch mean).
+# the gradient below the output layer is even zero: every entry of $W^{(30)}$ is $\tfrac{1}{64}$, and
+# the softmax probabilities $p_k$ sum to 1 like the one-hot target $y_k$, so
+# $\partial\mathcal{L}/\partial x^{(29)}_j = \sum_k W^{(30)}_{kj}(p_k - y_k) = \tfrac{1}{64}\sum_k (p_k - y_k) = 0$
+# (per example, up to the factor $1/B$ of the batch mean).
 
 # %%
 for activation in ("tanh", "relu"):
@@ -546,23 +569,28 @@ for name, (_, losses, norms) in runs.items():
 
 # %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, (ax0, ax1) = new_figure(1, 2, figsize=(9.6, 3.9))
-for i, (name, (_, losses, norms)) in enumerate(runs.items()):
+for name, (_, losses, norms) in runs.items():
     steps = np.arange(1, len(losses) + 1)
-    ax0.semilogy(steps, losses, color=PALETTE[i], label=name)
-    ax1.semilogy(steps, norms, color=PALETTE[i], label=name)
+    ax0.plot(steps, losses, color=COLORS[name], label=name)
+    ax1.semilogy(steps, norms, color=COLORS[name], label=name)
 ax0.axhline(math.log(10), color="gray", ls=":", label="chance, ln 10")
-ax0.set(title="Training loss per mini-batch", xlabel="step $t$", ylabel="loss (log scale)")
-ax1.set(title=r"Global gradient norm $\|\tilde g_t\|$", xlabel="step $t$", ylabel="norm (log scale)")
-ax0.legend(loc="upper right", fontsize=7)
+for ax, y in ((ax0, 3.25), (ax1, 3e9)):  # the too-large run starts above both plots and overflows
+    ax.text(4, y, "too large: off the plot, overflow at step 3", color=COLORS["too large"],
+            fontsize=8, va="top")
+ax0.set(title="Training loss per mini-batch", xlabel="step $t$", ylabel="loss", ylim=(1.3, 3.3))
+ax1.set(title=r"Global gradient norm $\|\tilde g_t\|$", xlabel="step $t$", ylabel="norm (log scale)",
+        ylim=(1e-2, 1e10))
+ax0.legend(loc="lower left", fontsize=7)
 fig
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
 # **What to notice**
 # - Only Kaiming learns: its loss falls from 3.1 to 1.62 in 100 steps (a 30-layer network without
 #   normalization trains slowly even from a good start). The vanishing starts (too small, Xavier)
-#   sit at the chance loss $\ln 10$, because the gradient reaching layer 1 has $10^{-8}$ of the
-#   variance of layer 29's or less (section 4); the too-large start begins at a loss of $10^{7}$ and
-#   overflows at step 3.
+#   sit at the chance loss $\ln 10$: the signal reaching the last layer has $10^{-8}$ of layer 1's
+#   variance or less, so the output hardly depends on the input, and the gradient reaching layer 1
+#   is as small (section 4). The too-large start begins at a loss of $10^{7}$ and overflows at
+#   step 3 (its curves leave the plot).
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The constant start is stuck too, for its own reason: it is a network of width 1, since its 64
@@ -579,10 +607,10 @@ print(f"constant start, after {STEPS} steps: {identical} of {len(hidden)} hidden
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. Gradient clipping by global norm
 #
-# Clipping rescales the whole gradient when its norm exceeds a threshold `max_norm`:
+# Clipping rescales the whole gradient when its norm exceeds a threshold $g_{\max}$ (`max_norm`):
 #
 # $$
-# g \leftarrow g\cdot\min\Big(1,\ \frac{\texttt{max\_norm}}{\lVert g\rVert + \epsilon}\Big), \qquad
+# g \leftarrow g\cdot\min\Big(1,\ \frac{g_{\max}}{\lVert g\rVert + \epsilon}\Big), \qquad
 # \lVert g\rVert = \Big(\sum_{\text{tensors } p}\lVert g_p\rVert^2\Big)^{1/2}, \quad \epsilon = 10^{-6}.
 # $$
 #
@@ -626,8 +654,8 @@ for name, max_norm in (("Kaiming", 1.0), ("Kaiming", 100.0), ("too large", 1.0))
           f"norms {fmt_diff((n_ours - n_ref) / n_ref)}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# Does clipping rescue the exploding start? We train again with `max_norm = 5`, a little above the
-# gradient norms of the healthy Kaiming run (median printed in section 6), and count how often it
+# Does clipping rescue the exploding start? We train again with $g_{\max} = 5$, about three times
+# the median gradient norm of the healthy Kaiming run (1.6, section 6), and count how often it
 # fires.
 
 # %%
@@ -640,19 +668,29 @@ for name in ("too large", "Kaiming"):
         fires = f"{int((norms > MAX_NORM).sum())}/{len(norms)}" if label == "on" else "-"
         print(f"{name:>9} {label:>8} {fires:>7} {losses[0]:10.2g} "
               f"{loss_text(losses[-10:].mean()):>7}  {verdict(losses)}")
+print("Kaiming, clipped: fires at steps", *(np.flatnonzero(clipped["Kaiming"][2] > MAX_NORM) + 1))
+big = linear_layers(deep_mlp(N_IN, WIDTH, DEPTH, N_OUT, init=too_large_, dtype=F64))
+norm_big = math.sqrt(sum(float(m.weight.detach().square().sum()) for m in big))  # ||theta_0||, biases 0
+to_kaiming = norm_big * (1 - math.sqrt(2 / WIDTH) / 0.3)  # every weight times sigma_Kaiming / 0.3
+print(f"too large -> Kaiming's scale moves the weights by {to_kaiming:.0f}; {STEPS} clipped steps "
+      f"move them by at most {STEPS * ETA * MAX_NORM / (1 - BETA):.0f}")
 
 # %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, (ax0, ax1) = new_figure(1, 2, figsize=(9.6, 3.7))
-for i, name in enumerate(("too large", "Kaiming")):
+for name in ("too large", "Kaiming"):
     for (label, (_, losses, norms)), ls in (((f"{name}, no clipping", runs[name]), ":"),
                                             ((f"{name}, clipped at {MAX_NORM:g}", clipped[name]), "-")):
         steps = np.arange(1, len(losses) + 1)
-        ax0.semilogy(steps, losses, ls, color=PALETTE[2 * i + 1], label=label)
-        ax1.semilogy(steps, norms, ls, color=PALETTE[2 * i + 1], label=label)
-ax1.axhline(MAX_NORM, color="gray", lw=1, label="max_norm")
-ax0.set(title="Loss per mini-batch", xlabel="step $t$", ylabel="loss (log scale)")
-ax1.set(title=r"$\|\tilde g_t\|$ before clipping", xlabel="step $t$", ylabel="norm (log scale)")
-ax0.legend(loc="upper right", fontsize=7)
+        ax0.semilogy(steps, losses, ls, color=COLORS[name], label=label)
+        ax1.semilogy(steps, norms, ls, color=COLORS[name], label=label)
+threshold = ax1.axhline(MAX_NORM, color="gray", lw=1, label=r"$g_{\max}$")
+ax0.set(title="Loss per mini-batch", xlabel="step $t$", ylabel="loss (log scale)", ylim=(1, 1e9))
+ax1.set(title=r"$\|\tilde g_t\|$ before clipping", xlabel="step $t$", ylabel="norm (log scale)",
+        ylim=(0.3, 1e10))
+ax0.text(5, 5e8, "too large, no clipping: overflow at step 3", color=COLORS["too large"], fontsize=8,
+         va="top")
+ax0.legend(loc="upper right", bbox_to_anchor=(1.0, 0.88), fontsize=7)
+ax1.legend(handles=[threshold], loc="lower right", bbox_to_anchor=(1.0, 0.3), fontsize=8)
 fig
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -660,13 +698,14 @@ fig
 # - Our clipper equals torch's to rounding, above and below the threshold.
 # - On the too-large start clipping fires at every step. It stops the blow-up (no overflow), and
 #   the loss falls by more than three orders of magnitude, but after 100 steps it is still above
-#   1000, hundreds of times the chance loss. A clipped step moves the weights by at most
-#   $\eta\,\texttt{max\_norm}/(1-\beta) = 0.25$ (the momentum buffer sums at most $1/(1-\beta)$ clipped
-#   gradients), while the network would need the weights of every layer shrunk by a factor
-#   $\sqrt{2.9} \approx 1.7$.
+#   1000, over 400 times the chance loss. A clipped step moves the weights by at most
+#   $\eta\,g_{\max}/(1-\beta) = 0.25$ (the momentum buffer sums at most $1/(1-\beta)$ clipped
+#   gradients), 25 in 100 steps, while shrinking every layer's weights to Kaiming's scale (by
+#   $\sqrt{2.9} \approx 1.7$) is a move of 43.
 #   Clipping caps the step; it does not repair the signal propagation.
-# - On the Kaiming start it fires in 11 of the 100 steps, where the gradient spikes, and the run
-#   learns as before: that is what clipping is for, a safety belt for the occasional spike.
+# - On the Kaiming start it fires in 11 of the 100 steps: the first three, where the fresh
+#   network's gradient is largest, and late spikes. The run learns as before: that is what
+#   clipping is for, a safety belt for the occasional spike.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 8. Normalization: BatchNorm makes the depth trainable
@@ -710,28 +749,29 @@ for name in ("too small", "too large"):
 
 # %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, (ax0, ax1) = new_figure(1, 2, figsize=(9.6, 3.7))
-for i, name in enumerate(norm_runs):
+for name in norm_runs:
     for norm, ls in ((None, ":"), ("batchnorm", "-")):
         label = f"{name}, " + ("BatchNorm" if norm else "plain")
         ax0.semilogy(np.arange(1, DEPTH + 1), grad_profile[name, norm].numpy(), ls, marker="o", ms=2.5,
-                     color=PALETTE[i], label=label)
-for i, name in enumerate(("too small", "too large")):
+                     color=COLORS[name], label=label)
+for name in ("too small", "too large"):
     losses = bn_runs[name][1]
-    ax1.plot(np.arange(1, len(losses) + 1), losses, color=PALETTE[i], label=f"{name}, BatchNorm")
-ax1.plot(np.arange(1, STEPS + 1), runs["Kaiming"][1], color=PALETTE[2], ls=":", label="Kaiming, plain")
+    ax1.plot(np.arange(1, len(losses) + 1), losses, color=COLORS[name], label=f"{name}, BatchNorm")
+ax1.plot(np.arange(1, STEPS + 1), runs["Kaiming"][1], color=COLORS["Kaiming"], ls=":", label="Kaiming, plain")
 ax0.set(title=r"$\|\partial\mathcal{L}/\partial W^{(l)}\|$ at initialization", xlabel="layer $l$",
         ylabel="norm (log scale)")
 ax1.set(title="Training loss with BatchNorm", xlabel="step $t$", ylabel="loss")
-ax0.legend(loc="lower right", fontsize=7, ncol=2)
+ax0.legend(loc="lower right", bbox_to_anchor=(1.0, 0.12), fontsize=7, ncol=2)
 ax1.legend(loc="upper right", fontsize=8)
 fig
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **What to notice**
-# - Without normalization the weight-gradient norms at layer 29 are $10^{-8}$ (too small) and
-#   $10^{7}$ (too large) times Kaiming's. With BatchNorm the three profiles lie nearly on top of
-#   each other: the start's scale no longer matters.
-# - The profile is not flat, though: with BatchNorm the gradient grows by about 1.2 per layer going
+# - Without normalization each profile is nearly flat (ratio 0.2 to 1): $\partial\mathcal{L}/\partial W^{(l)}$
+#   is a backward signal times a forward one, and in square layers the two vanish or explode
+#   together and cancel. What is wrong is the level: $10^{-8}$ (too small) and $10^{7}$ (too
+#   large) times Kaiming's. With BatchNorm the three profiles lie nearly on top of each other.
+# - That profile is not flat, though: with BatchNorm the gradient grows by about 1.2 per layer going
 #   back, a factor 70 to 90 from layer 29 to layer 1, for every start. Yang et al. (2019) showed
 #   that deep networks with batch normalization and no skip connections have exploding gradients
 #   at initialization whatever the weights' scale; here the growth is mild, and does not stop the
@@ -739,8 +779,18 @@ fig
 # - Both starts that failed in section 6 now learn, with the same optimizer. The weights' scale
 #   still matters in one way: when $W^{(l)}$ is multiplied by $c$ the output is unchanged and the
 #   gradient is divided by $c$, so a layer's effective learning rate is about
-#   $\eta/\lVert W^{(l)}\rVert^2$: small weights learn fast, large ones slowly (compare the two
-#   curves).
+#   $\eta/\lVert W^{(l)}\rVert^2$ (Arora et al. 2019): at first the too-small start's hidden layers move
+#   $(0.3/0.1)^2 = 9$ times faster, relative to their size, than the too-large start's (whose
+#   unnormalized output layer also makes its first loss higher).
+
+# %% [markdown] slideshow={"slide_type": "skip"}
+# Train and eval. Everything above runs BatchNorm in training mode, the state a fresh module is
+# in: each forward pass normalizes with the statistics of its own batch (the biased variance) and
+# updates running averages of them (`momentum=0.1`, the unbiased variance). After `model.eval()`
+# BatchNorm uses those running averages instead, so a prediction no longer depends on the other
+# examples in the batch. The averages mix the statistics of the last ten or so batches, taken
+# while the weights were still moving, so early in training a loss measured in eval mode can
+# differ from the training-mode loss for that reason alone.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
@@ -773,7 +823,7 @@ check_kaiming_init(my_kaiming_normal_)
 # Write `my_clip_grad_norm_(parameters, max_norm, norm_type=2.0, eps=1e-6)` with the behaviour of
 # `torch.nn.utils.clip_grad_norm_`: one norm over all gradients (for `norm_type=math.inf`, the
 # largest $|g_i|$ over all of them), every `p.grad` scaled in place by
-# $\min(1, \texttt{max\_norm}/(\lVert g\rVert + \epsilon))$, parameters whose `.grad` is `None`
+# $\min(1, g_{\max}/(\lVert g\rVert + \epsilon))$ with $g_{\max}$ = `max_norm`, parameters whose `.grad` is `None`
 # skipped, and the norm before clipping returned. The check compares with torch in float64.
 
 # %% tags=["solution"]
@@ -841,9 +891,10 @@ check_init_fix(init_relu_net_fixed)
 #   $r_{\text{f}} = n_{\text{in}}\sigma_W^2\,\mathbb{E}[f(u)^2]/\sigma^2$ and that of the gradient by
 #   $r_{\text{b}} = n_{\text{out}}\sigma_W^2\,\mathbb{E}[f'(u)^2]$: $\tfrac12 n\sigma_W^2$ for ReLU,
 #   at most $n\sigma_W^2$ for tanh. Over 29 layers a factor 2 off becomes $2^{\pm29} \approx 10^{\pm9}$.
-# - Xavier ($2/(n_{\text{in}}+n_{\text{out}})$) is right for tanh and halves the signal at every
-#   ReLU layer; Kaiming ($2/n_{\text{in}}$) is right for ReLU. The measured factors of a
-#   30-layer network matched the predictions; PyTorch's default `nn.Linear` has
+# - Xavier ($2/(n_{\text{in}}+n_{\text{out}})$) is right for tanh in its linear regime (here tanh's
+#   compression still costs a factor 0.86 per layer) and halves the signal at every ReLU layer;
+#   Kaiming ($2/n_{\text{in}}$) is right for ReLU. The measured factors of a 30-layer network
+#   matched the predictions; PyTorch's default `nn.Linear` has
 #   $n_{\text{in}}\operatorname{Var}[W] = \tfrac13$ and vanishes.
 # - A constant start keeps every unit of a layer identical forever: randomness breaks symmetry.
 # - Only the Kaiming start learned in 100 steps of SGD with momentum; the too-large one has

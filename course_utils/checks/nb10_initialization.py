@@ -131,7 +131,7 @@ def _kaiming_hint(observed: Sequence[tuple[float, int, int]], slope: float, tol:
     if slope > 0:
         candidates += [
             (lambda fi, fo: 2.0 / fi, "right for ReLU, but negative_slope is ignored: a leaky ReLU keeps part of "
-                                      "the negative half, so E[phi(u)^2] is more than Var[u] / 2."),
+                                      "the negative half, so E[f(u)^2] is more than Var[u] / 2."),
             (lambda fi, fo: 2.0 / ((1.0 + slope) * fi), "the slope enters squared: the negative half contributes "
                                                         "E[(slope u)^2] = slope^2 E[u^2], not slope E[u^2]."),
             (lambda fi, fo: 2.0 / ((1.0 - slope**2) * fi), "the negative half adds variance to the output, it does "
@@ -144,7 +144,7 @@ def _kaiming_hint(observed: Sequence[tuple[float, int, int]], slope: float, tol:
     formula, hint = min(candidates, key=lambda c: misfit(c[0]))
     if misfit(formula) <= tol:
         return hint
-    return ("derive it: Var[u] = fan_in Var[W] E[phi(u_prev)^2]; work out E[phi(u)^2] for a symmetric u of "
+    return ("derive it: Var[u] = fan_in Var[W] E[f(u_prev)^2]; work out E[f(u)^2] for a symmetric u of "
             "variance Var[u], and ask for Var[u] to stay the same from layer to layer.")
 
 

@@ -658,7 +658,7 @@ for kind, r in results.items():
     print(f"{kind:<16}{r['best']:>13.2g}{r['seeds'][0]:>8.2f}{r['seeds'][1]:>8.2f}   {sweep}")
 
 # %% slideshow={"slide_type": "subslide"}
-fig, ax = new_figure(figsize=(8.0, 4.2))
+fig, ax = new_figure(figsize=(9.5, 4.2))
 for i, (kind, r) in enumerate(results.items()):
     stable = [lr for lr in r["sweep"] if lr not in r["blew_up"]]
     ax.plot(stable, [r["sweep"][lr] for lr in stable], "o-", color=PALETTE[i], label=f"{kind}, seed 0")
@@ -669,7 +669,7 @@ for i, (kind, r) in enumerate(results.items()):
                 label=f"{kind}, seed 0, blew up")
 ax.set(xscale="log", title=f"Held-out bpc after {SMALL_STEPS} steps of the small model",
        xlabel=r"peak learning rate $\eta_{\max}$ (log scale)", ylabel="held-out bits per character")
-ax.legend(loc="upper left", fontsize=8, ncol=2)
+ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
 fig
 
 # %% slideshow={"slide_type": "subslide"}

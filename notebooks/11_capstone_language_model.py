@@ -423,8 +423,7 @@ fig
 #
 # Clipping rescales the whole gradient when it is longer than $g_{\max}$ and leaves it alone
 # otherwise: the direction is kept. Where did it fire? What does the same run (same initial
-# weights, same batches, same schedule) do without it? To save time, the run without clipping
-# stops at step 100, a third of the way, and is compared with the clipped run at steps 50 and 100.
+# weights, same batches, same schedule) do without it?
 
 # %%
 norms = np.array(main_log["grad_norm"])
@@ -435,6 +434,11 @@ for name, sl in phases.items():
 print(f"the largest gradient norm, {norms.max():.1f}, came at step {int(norms.argmax()) + 1} (eta_t = "
       f"{main_log['lr'][int(norms.argmax())]:.2g}, the peak is {PEAK:.2g})")
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The same run without clipping. To save time it stops at step 100, a third of the way, and is
+# compared with the clipped run at steps 50 and 100.
+
+# %%
 FREE_STEPS = 100
 free = CharTransformer(CFG, seed=0, dtype=DTYPE)
 free_opt = torch.optim.AdamW(param_groups(free, OMEGA), lr=PEAK, betas=BETAS)
@@ -658,7 +662,7 @@ for kind, r in results.items():
     print(f"{kind:<16}{r['best']:>13.2g}{r['seeds'][0]:>8.2f}{r['seeds'][1]:>8.2f}   {sweep}")
 
 # %% slideshow={"slide_type": "subslide"}
-fig, ax = new_figure(figsize=(9.5, 4.2))
+fig, ax = new_figure(figsize=(9.5, 3.9))
 for i, (kind, r) in enumerate(results.items()):
     stable = [lr for lr in r["sweep"] if lr not in r["blew_up"]]
     ax.plot(stable, [r["sweep"][lr] for lr in stable], "o-", color=PALETTE[i], label=f"{kind}, seed 0")

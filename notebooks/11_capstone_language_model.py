@@ -652,8 +652,9 @@ for kind, lrs in SWEEP.items():
 
 
 def show(kind, lr):
-    """Two decimals; a run that blew up ends wherever its chaotic recovery took it: no digits."""
-    return "blew up" if lr in results[kind]["blew_up"] else f"{results[kind]['sweep'][lr]:.2f}"
+    """One decimal (a sweep value sits 0.005 from a rounding boundary of two decimals, and another CPU
+    can move it across); a run that blew up ends wherever its chaotic recovery took it: no digits."""
+    return "blew up" if lr in results[kind]["blew_up"] else f"{results[kind]['sweep'][lr]:.1f}"
 
 
 print(f"{'optimizer':<16}{'best peak lr':>13}{'seed 0':>8}{'seed 1':>8}   sweep, seed 0 (peak lr: bpc)")

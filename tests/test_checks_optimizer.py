@@ -635,3 +635,34 @@ def test_property_eps_inside_the_root_shows_on_the_tiny_scale_problem(eps):
                              problems=[DEFAULT_PROBLEMS[3]])
     assert result.status == "FAIL" and result.hint == mutant.hint
     assert math.isfinite(float(result.message.split("= ")[-1].rstrip(")")))
+
+
+def test_reference_and_mistake_runs_are_computed_once_and_a_students_every_time(monkeypatch):
+    """The torch reference's and the registered mistakes' runs are cached per process; the
+    student's class runs on every check (the student edits it between tries)."""
+    import course_utils.checks.optimizer as grader
+
+    calls: list[object] = []
+
+    def counting(cls, config, problem, steps):
+        calls.append(cls)
+        return _run(cls, config, problem, steps)
+
+    monkeypatch.setattr(grader, "_run", counting)
+    monkeypatch.setattr(grader, "_KNOWN_RUNS", {})
+
+    class Student(torch.optim.SGD):
+        pass
+
+    class Wrong(torch.optim.SGD):  # lr doubled: a "mistake" whose path the check compares with
+        def __init__(self, params, lr=0.01):
+            super().__init__(params, lr=2 * lr)
+
+    configs = [{"lr": 0.01}]
+    for _ in range(3):
+        assert check_optimizer(Student, torch.optim.SGD, configs, mistakes=[("doubled", Wrong)])
+        assert not check_optimizer(Wrong, torch.optim.SGD, configs, mistakes=[("doubled", Wrong)])
+    n = len(DEFAULT_PROBLEMS)
+    assert calls.count(Student) == 3 * n  # every time
+    assert calls.count(torch.optim.SGD) == n  # once per problem
+    assert calls.count(Wrong) == 3 * 1 + 1  # as the student: each failing check; as the mistake: once

@@ -162,6 +162,16 @@ require({waitSeconds: 15},
     }
     Reveal.on("ready", function (event) { fitWide(Reveal.isPrintingPDF() ? document : event.currentSlide); });
     Reveal.on("pdf-ready", function () { fitWide(document); });
+    // The speaker view's "upcoming" preview (a receiver without postMessageEvents) can start
+    // listening only after the deck sent it its state (reveal.js's notes plugin, on a busy
+    // machine): it would show this slide instead of the next one. Once ready, it says so, as
+    // the other preview does, and the speaker view has the deck send its state again.
+    if (/receiver/.test(location.search) && !/postMessageEvents/.test(location.search)
+        && window.parent !== window) {
+      Reveal.on("ready", function () {
+        window.parent.postMessage(JSON.stringify({namespace: "reveal", eventName: "ready"}), "*");
+      });
+    }
     // MathJax lays out formulas of hidden slides with no size: typeset the shown one again
     Reveal.on("slidechanged", function (event) {
       fitWide(event.currentSlide);

@@ -9,6 +9,12 @@ Targets: each notebook executes in <= 15 s on one core (00-04; <= 20 s for 05-10
 the capstone 11); a 200x200 landscape grid in one call is >= 100x faster than a Python double loop of scalar calls (the
 seeds' way); our optimizers' step is <= 1.5x torch.optim's single-tensor (foreach=False) step on
 a ~1M-parameter MLP; the top Hessian eigenvalue of a ~100k-parameter MLP takes < 2 s.
+
+The machine's speed is measured next to every notebook run: a fixed probe (60 float64 training
+steps of a small transformer, one core, the median of 9) takes PROBE_REFERENCE_S on the machine the
+targets are set for. A shared virtual machine's speed drifts (a notebook took 13 s in the morning
+and 25 s in the afternoon, unchanged): each notebook row shows the time measured and that time at
+the reference speed (measured x reference probe / probe), and the verdict is on the latter.
 """
 
 from __future__ import annotations
@@ -35,23 +41,70 @@ def _one_core() -> list[str]:
     return ["taskset", "-c", "0"] if shutil.which("taskset") else []
 
 
-def bench_notebooks(repeat: int = 3) -> list[Row]:
-    """Each notebook's execution time on one core: the median of ``repeat`` fresh-kernel runs."""
+# The probe's time (s) on the machine the notebooks' targets are set for: the 2-core virtual
+# machine the course is built on, at its usual speed (median of its probes on 2026-11-30).
+PROBE_REFERENCE_S = 0.40
+_PROBE = """
+import time, torch
+torch.set_num_threads(1)
+from course_utils.transformer import CharTransformer, TransformerConfig, lm_loss
+cfg = TransformerConfig(vocab_size=96, context=32, d_model=32, n_heads=4, n_layers=1, mlp_ratio=2)
+gen = torch.Generator().manual_seed(0)
+x, y = (torch.randint(0, 96, (16, 32), generator=gen) for _ in range(2))
+times = []
+for _ in range(9):
+    model = CharTransformer(cfg, seed=0, dtype=torch.float64)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    start = time.perf_counter()
+    for _ in range(60):
+        opt.zero_grad()
+        lm_loss(model, x, y).backward()
+        opt.step()
+    times.append(time.perf_counter() - start)
+print(sorted(times)[len(times) // 2])
+"""
+
+
+def probe_seconds() -> float:
+    """The probe's time on one core now: 60 float64 training steps of a small transformer, the
+    median of 9 (a virtual machine's speed also varies from one second to the next)."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    out = subprocess.run(_one_core() + [sys.executable, "-c", _PROBE], capture_output=True, text=True,
+                         env=env, cwd=ROOT, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def bench_notebooks(repeat: int = 3, only: str = "") -> list[Row]:
+    """Each notebook's execution time on one core, the median of ``repeat`` fresh-kernel runs, and
+    that time at the reference speed: each run scaled by PROBE_REFERENCE_S / the probe just before it."""
     rows: list[Row] = []
+    probes: list[float] = []
     sources = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
-    for py in sources:
+    for py in (py for py in sources if py.stem.startswith(only)):
         ipynb = py.with_suffix(".ipynb")
         if not ipynb.exists():
             continue
-        runs = [_execute_once(ipynb) for _ in range(repeat)]
-        if any(r is None for r in runs):
+        runs, scaled = [], []
+        for _ in range(repeat):
+            probe = probe_seconds()
+            probes.append(probe)
+            seconds = _execute_once(ipynb)
+            if seconds is None:
+                break
+            runs.append(seconds)
+            scaled.append(seconds * PROBE_REFERENCE_S / probe)
+        if len(runs) < repeat:
             rows.append((f"notebook {py.stem}", "failed", "", "FAIL"))
             continue
-        seconds = statistics.median(runs)
+        seconds, at_reference = statistics.median(runs), statistics.median(scaled)
         number = int(py.stem[:2])
         limit = 15.0 if number <= 4 else 20.0 if number <= 10 else 40.0
-        rows.append((f"notebook {py.stem} (one core, median of {repeat})", f"{seconds:.1f} s", f"<= {limit:.0f} s",
-                     "ok" if seconds <= limit else "SLOW"))
+        rows.append((f"notebook {py.stem} (one core, median of {repeat})",
+                     f"{seconds:.1f} s; {at_reference:.1f} s at reference speed", f"<= {limit:.0f} s",
+                     "ok" if at_reference <= limit else "SLOW"))
+    if probes:
+        rows.insert(0, (f"machine speed probe (one core; {len(probes)} probes, min-max)",
+                        f"{min(probes):.2f}-{max(probes):.2f} s (reference {PROBE_REFERENCE_S:.2f} s)", "", ""))
     return rows
 
 
@@ -196,12 +249,14 @@ def main() -> None:
     parser.add_argument("--update-readme", action="store_true", help="write the table into README.md")
     parser.add_argument("--repeat", type=int, default=3,
                         help="fresh-kernel runs per notebook, the median is reported (default 3)")
+    parser.add_argument("--notebook", default="", metavar="PREFIX",
+                        help="time only the notebooks whose name starts with PREFIX (say 11)")
     args = parser.parse_args()
     if args.repeat < 1:
         parser.error(f"--repeat must be at least 1, got {args.repeat}")
     rows: list[Row] = []
     for name in args.only or list(BENCHES):
-        rows += bench_notebooks(args.repeat) if name == "notebooks" else BENCHES[name]()
+        rows += bench_notebooks(args.repeat, args.notebook) if name == "notebooks" else BENCHES[name]()
     out = table(rows)
     print(out)
     if args.update_readme:

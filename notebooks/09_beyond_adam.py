@@ -706,12 +706,11 @@ except ValueError as err:
 # ## 6. Lion: the sign of an interpolation
 #
 # **Intuition.** Adam divides the momentum by its own scale, which makes each coordinate's step about
-# $\eta$; Lion goes all the way and keeps only the sign. Chen et al. (2023) found it by a program search. Per coordinate, with $u_t$ an interpolation between
-# the momentum and the new gradient (the paper's $c_t$):
+# $\eta$; Lion goes all the way and keeps only the sign. Chen et al. (2023) found it by a program search. Per coordinate, it steps along the sign of an
+# interpolation between the momentum and the new gradient (the paper names it $c_t$):
 #
 # $$
-# u_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \qquad
-# \theta_t = \theta_{t-1} - \eta\,\big(\operatorname{sign}(u_t) + \omega\, \theta_{t-1}\big), \qquad
+# \theta_t = \theta_{t-1} - \eta\,\big(\operatorname{sign}(\beta_1 m_{t-1} + (1-\beta_1)\, g_t) + \omega\, \theta_{t-1}\big), \qquad
 # m_t = \beta_2 m_{t-1} + (1-\beta_2)\, g_t ,
 # $$
 #
@@ -719,14 +718,14 @@ except ValueError as err:
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # **Paper and package.** `lion_pytorch.Lion` does exactly this: it shrinks $\theta$ by $(1 - \eta\,\omega)$,
-# then steps by $\eta\operatorname{sign}(u_t)$, then updates $m$ (its defaults: `lr=1e-4`, `betas=(0.9,
+# then steps by $\eta$ times the sign of the interpolation, then updates $m$ (its defaults: `lr=1e-4`, `betas=(0.9,
 # 0.99)`, `weight_decay=0`). Its option `decoupled_weight_decay=True` divides $\omega$ by the initial
 # learning rate, so the decay no longer scales with $\eta$ (only with a schedule's ratio $\eta_t/\eta_0$).
-# $\operatorname{sign}(0) = 0$: a coordinate whose $u_t$ is exactly 0 does not move.
+# $\operatorname{sign}(0) = 0$: a coordinate whose interpolation is exactly 0 does not move.
 
 # %%
 class SimpleLion(OptimizerBase):
-    """Lion as lion_pytorch.Lion: step along sign(u_t), then update the momentum."""
+    """Lion as lion_pytorch.Lion: step along sign(beta1 m + (1 - beta1) g), then update the momentum."""
 
     hyperparameters = {"lr": Interval(0.0, math.inf, low_closed=False), "betas": Interval(0.0, 1.0, high_closed=True),
                        "weight_decay": NON_NEGATIVE}
@@ -738,7 +737,7 @@ class SimpleLion(OptimizerBase):
     def update_param(self, p, grad, state, group):
         (beta1, beta2), lr, m = group["betas"], group["lr"], state["exp_avg"]
         p.mul_(1 - lr * group["weight_decay"])  # decoupled decay, with the lr
-        u = beta1 * m + (1 - beta1) * grad  # u_t: interpolate with the OLD momentum
+        u = beta1 * m + (1 - beta1) * grad  # interpolate with the OLD momentum
         p.add_(torch.sign(u), alpha=-lr)
         m.mul_(beta2).add_(grad, alpha=1 - beta2)  # then m_t
 
@@ -818,7 +817,7 @@ bins = np.logspace(-4.05, 0.95, 51)  # 1 is the middle of a bin
 ax.hist(adam_last[adam_last > 0].numpy(), bins=bins, histtype="stepfilled", color=PALETTE[0], alpha=0.7,
         label=r"AdamW, $|\hat m_t| / (\sqrt{\hat v_t} + \epsilon)$")
 ax.hist(lion_last[lion_last > 0].numpy(), bins=bins, histtype="stepfilled", color=PALETTE[1], alpha=0.7,
-        label=r"Lion, $|\operatorname{sign}(u_t)|$")
+        label=r"Lion, $|\operatorname{sign}(\beta_1 m_{t-1} + (1-\beta_1)\, g_t)|$")
 ax.axvline(1.0, color="black", linewidth=0.8, linestyle=":", label=r"$|\Delta_t| = \eta$ (04's bound, roughly)")
 ax.set_xscale("log")
 ax.set_yscale("log")

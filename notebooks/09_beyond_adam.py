@@ -360,9 +360,9 @@ fig
 # V_t = \frac{R_t C_t}{\operatorname{mean}(R_t)}, \quad \beta_{2,t} = 1 - t^{-0.8}.
 # $$
 #
-# The step is relative to the weights and clipped: $U_t = G_t/\sqrt{V_t}$,
+# The step is relative to the weights and clipped:
 # $\theta_t = \theta_{t-1} - \max(\epsilon_2, \operatorname{RMS}(\theta_{t-1}))\,\eta^{\text{rel}}_t\,
-# \frac{U_t}{\max(1, \operatorname{RMS}(U_t)/d_{\text{clip}})}$ with $\eta^{\text{rel}}_t = \min(10^{-2}, 1/\sqrt t)$.
+# \frac{G_t/\sqrt{V_t}}{\max(1, \operatorname{RMS}(G_t/\sqrt{V_t})/d_{\text{clip}})}$ with $\eta^{\text{rel}}_t = \min(10^{-2}, 1/\sqrt t)$.
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # **Paper and torch.** The paper has no learning rate: $\eta^{\text{rel}}_t = \min(10^{-2}, 1/\sqrt t)$.
@@ -373,6 +373,7 @@ fig
 # The paper sums rows and columns, torch averages them: the same $V_t$. $d_{\text{clip}}$ = `d` $= 1$ is
 # the clipping threshold ($d$ is the number of parameters, $D$ a depth, in this course). There is no momentum ($\beta_1 = 0$, the paper's recommended setting), and
 # vectors (biases) keep a full second moment. $\beta_{2,1} = 0$: the first step sees only $G_1^2$.
+# The paper writes $U_t$ for the unclipped update $G_t/\sqrt{V_t}$; here $U_t$ is Adam's preconditioner (11).
 
 # %% slideshow={"slide_type": "subslide"}
 class SimpleAdafactor(OptimizerBase):
@@ -504,7 +505,7 @@ fig
 # - Adam's step is about $\eta$ per coordinate whatever the weights' size (04), so it changes the small
 #   weights by 91% of their size and the large ones by 0.9%. Adafactor's step is a fraction of the
 #   weights' own RMS: the same relative change (0.0098) for all three layers. Its $\eta^{\text{rel}}_t = \min(\text{lr}, 1/\sqrt t)$
-#   stays at lr $= 10^{-2}$ for the first $10^4$ steps, and the clipping caps $\operatorname{RMS}(U_t)$ at 1.
+#   stays at lr $= 10^{-2}$ for the first $10^4$ steps, and the clipping caps $\operatorname{RMS}(G_t/\sqrt{V_t})$ at 1.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Muon: orthogonalized momentum for weight matrices
@@ -515,12 +516,12 @@ fig
 # weight matrix with gradient $G_t$:
 #
 # $$
-# m_t = \beta m_{t-1} + (1-\beta) G_t, \qquad O_t = \operatorname{NS}\!\big((1-\beta) G_t + \beta m_t\big) \approx U V^\top,
+# m_t = \beta m_{t-1} + (1-\beta) G_t, \qquad O_t = \operatorname{NS}\!\big((1-\beta) G_t + \beta m_t\big),
 # \qquad \theta_t = \theta_{t-1}(1 - \eta\,\omega) - \eta \sqrt{\max(1, n/m)}\; O_t ,
 # $$
 #
-# where $U\,\operatorname{diag}(\sigma_i)\,V^\top$ is the SVD of the argument: every singular value is
-# replaced by about 1. NS is five steps of an odd polynomial $X \leftarrow p_1 X + p_3 (XX^\top) X + p_5 (XX^\top)^2 X$
+# where $\operatorname{NS}(M) \approx \operatorname{polar}(M)$, the (semi-)orthogonal matrix nearest to $M$: its SVD
+# with every singular value set to 1 (NS sets each to about 1). NS is five steps of an odd polynomial $X \leftarrow p_1 X + p_3 (XX^\top) X + p_5 (XX^\top)^2 X$
 # from $X_0 = M/\lVert M\rVert_F$, in bfloat16.
 
 # %% [markdown] slideshow={"slide_type": "skip"}
@@ -541,9 +542,10 @@ fig
 # **Why torch's form equals the post's.** With $b_t = m_t/(1-\beta)$ (the SGD-form buffer, started at 0),
 # $G_t + \beta b_t = \frac{1}{1-\beta}\big((1-\beta) G_t + \beta m_t\big)$. NS begins by dividing by the Frobenius
 # norm, so a positive factor cancels: $\operatorname{NS}(cM) = \operatorname{NS}(M)$, up to where $\epsilon$
-# clamps the norm and to bfloat16 rounding of the scaled matrix. Why the polynomial works: with $M = U
-# \operatorname{diag}(\sigma_i) V^\top$, $(XX^\top)^k X = U \operatorname{diag}(\sigma_i^{2k+1}) V^\top$, so each step
-# applies $p(\sigma) = p_1\sigma + p_3\sigma^3 + p_5\sigma^5$ to every singular value and leaves $U$ and $V$ alone.
+# clamps the norm and to bfloat16 rounding of the scaled matrix. Why the polynomial works: if $X$ has
+# singular values $\sigma_i$, $(XX^\top)^k X$ has the same singular vectors and the singular values
+# $\sigma_i^{2k+1}$, so each step applies $p(\sigma) = p_1\sigma + p_3\sigma^3 + p_5\sigma^5$ to every singular
+# value and leaves the singular vectors alone.
 
 # %% slideshow={"slide_type": "subslide"}
 def newton_schulz(M, steps=5, coefficients=(3.4445, -4.775, 2.0315), dtype=torch.bfloat16, eps=1e-7):
@@ -594,8 +596,8 @@ print("SimpleMuon vs torch.optim.Muon (weight matrices of the MLP):",
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **How close is bfloat16 Newton-Schulz to the polar factor?** A Gaussian $128 \times 64$ matrix, its
-# exact polar factor $UV^\top$ from an SVD in float64, and the relative error
-# $\lVert X_k - UV^\top\rVert_F / \lVert UV^\top\rVert_F$ after $k$ steps: torch's quintic in bfloat16
+# exact polar factor $\operatorname{polar}(M)$ from an SVD in float64, and the relative error
+# $\lVert X_k - \operatorname{polar}(M)\rVert_F / \lVert \operatorname{polar}(M)\rVert_F$ after $k$ steps: torch's quintic in bfloat16
 # and in float64, and the classic cubic $X \leftarrow \tfrac32 X - \tfrac12 (XX^\top)X$ (which converges).
 
 # %%
@@ -649,7 +651,7 @@ fig, (ax0, ax1) = new_figure(1, 2, figsize=(10.0, 3.8))
 for (name, err), color, style in zip(ns_error.items(), PALETTE, ("o-", "x--", "o-", "x--"), strict=False):
     ax0.semilogy(ks, err, style, ms=4, color=color, label=name)
 ax0.set_xlabel("Newton-Schulz steps $k$")
-ax0.set_ylabel(r"$\|X_k - UV^\top\|_F \,/\, \|UV^\top\|_F$")
+ax0.set_ylabel(r"$\|X_k - \mathrm{polar}(M)\|_F \,/\, \|\mathrm{polar}(M)\|_F$")
 ax0.set_title("Distance to the polar factor (128 x 64)")
 ax0.legend(loc="lower left")
 nonzero = int((s_grad > 1e-12 * s_grad[0]).sum())  # units never active in the batch give zero singular values
@@ -704,12 +706,11 @@ except ValueError as err:
 # ## 6. Lion: the sign of an interpolation
 #
 # **Intuition.** Adam divides the momentum by its own scale, which makes each coordinate's step about
-# $\eta$; Lion goes all the way and keeps only the sign. Chen et al. (2023) found it by a program search. Per coordinate, with $u_t$ an interpolation between
-# the momentum and the new gradient (the paper's $c_t$):
+# $\eta$; Lion goes all the way and keeps only the sign. Chen et al. (2023) found it by a program search. Per coordinate, it steps along the sign of an
+# interpolation between the momentum and the new gradient (the paper names it $c_t$):
 #
 # $$
-# u_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \qquad
-# \theta_t = \theta_{t-1} - \eta\,\big(\operatorname{sign}(u_t) + \omega\, \theta_{t-1}\big), \qquad
+# \theta_t = \theta_{t-1} - \eta\,\big(\operatorname{sign}(\beta_1 m_{t-1} + (1-\beta_1)\, g_t) + \omega\, \theta_{t-1}\big), \qquad
 # m_t = \beta_2 m_{t-1} + (1-\beta_2)\, g_t ,
 # $$
 #
@@ -717,14 +718,14 @@ except ValueError as err:
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # **Paper and package.** `lion_pytorch.Lion` does exactly this: it shrinks $\theta$ by $(1 - \eta\,\omega)$,
-# then steps by $\eta\operatorname{sign}(u_t)$, then updates $m$ (its defaults: `lr=1e-4`, `betas=(0.9,
+# then steps by $\eta$ times the sign of the interpolation, then updates $m$ (its defaults: `lr=1e-4`, `betas=(0.9,
 # 0.99)`, `weight_decay=0`). Its option `decoupled_weight_decay=True` divides $\omega$ by the initial
 # learning rate, so the decay no longer scales with $\eta$ (only with a schedule's ratio $\eta_t/\eta_0$).
-# $\operatorname{sign}(0) = 0$: a coordinate whose $u_t$ is exactly 0 does not move.
+# $\operatorname{sign}(0) = 0$: a coordinate whose interpolation is exactly 0 does not move.
 
 # %%
 class SimpleLion(OptimizerBase):
-    """Lion as lion_pytorch.Lion: step along sign(u_t), then update the momentum."""
+    """Lion as lion_pytorch.Lion: step along sign(beta1 m + (1 - beta1) g), then update the momentum."""
 
     hyperparameters = {"lr": Interval(0.0, math.inf, low_closed=False), "betas": Interval(0.0, 1.0, high_closed=True),
                        "weight_decay": NON_NEGATIVE}
@@ -736,7 +737,7 @@ class SimpleLion(OptimizerBase):
     def update_param(self, p, grad, state, group):
         (beta1, beta2), lr, m = group["betas"], group["lr"], state["exp_avg"]
         p.mul_(1 - lr * group["weight_decay"])  # decoupled decay, with the lr
-        u = beta1 * m + (1 - beta1) * grad  # u_t: interpolate with the OLD momentum
+        u = beta1 * m + (1 - beta1) * grad  # interpolate with the OLD momentum
         p.add_(torch.sign(u), alpha=-lr)
         m.mul_(beta2).add_(grad, alpha=1 - beta2)  # then m_t
 
@@ -816,7 +817,7 @@ bins = np.logspace(-4.05, 0.95, 51)  # 1 is the middle of a bin
 ax.hist(adam_last[adam_last > 0].numpy(), bins=bins, histtype="stepfilled", color=PALETTE[0], alpha=0.7,
         label=r"AdamW, $|\hat m_t| / (\sqrt{\hat v_t} + \epsilon)$")
 ax.hist(lion_last[lion_last > 0].numpy(), bins=bins, histtype="stepfilled", color=PALETTE[1], alpha=0.7,
-        label=r"Lion, $|\operatorname{sign}(u_t)|$")
+        label=r"Lion, $|\operatorname{sign}(\beta_1 m_{t-1} + (1-\beta_1)\, g_t)|$")
 ax.axvline(1.0, color="black", linewidth=0.8, linestyle=":", label=r"$|\Delta_t| = \eta$ (04's bound, roughly)")
 ax.set_xscale("log")
 ax.set_yscale("log")
@@ -856,23 +857,25 @@ fig
 # \begin{aligned}
 # g_t &= \nabla \mathcal L(\theta_{t-1}), \quad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2, \\
 # z_t &= z_{t-1} - \eta_t \Big(\frac{g_t}{\sqrt{v_t/(1-\beta_2^t)} + \epsilon} + \omega\,\theta_{t-1}\Big), \\
-# \bar z_t &= (1 - \xi_t)\, \bar z_{t-1} + \xi_t\, z_t, \qquad \theta_t = (1-\beta_1)\, z_t + \beta_1\, \bar z_t ,
+# \bar z_t &= \bar z_{t-1} + \frac{\Gamma_t}{\sum_{i \le t}\Gamma_i}\,(z_t - \bar z_{t-1}), \qquad \theta_t = (1-\beta_1)\, z_t + \beta_1\, \bar z_t ,
 # \end{aligned}
 # $$
 #
-# with $z_0 = \bar z_0 = \theta_0$ and $\xi_t = \nu_t / \sum_{i \le t}\nu_i$, $\nu_t = (\max_{i\le t}\eta_i)^2$: a
-# uniform average ($\xi_t = 1/t$) at a constant $\eta$, later steps weighted more during a warmup.
+# with $z_0 = \bar z_0 = \theta_0$ and the weights $\Gamma_t = (\max_{i\le t}\eta_i)^2$: $\bar z_t$ is the
+# $\Gamma$-weighted average of $z_1, \dots, z_t$, a uniform one (the fraction is $1/t$) at a constant $\eta$,
+# later steps weighted more during a warmup.
 
 # %% [markdown] slideshow={"slide_type": "skip"}
 # **Paper and package.** The paper's $x_t, y_t, z_t$ are our $\bar z_t, \theta_t, z_t$ (the course keeps
-# $x, y$ for data). `schedulefree.AdamWScheduleFree` stores $\theta_t$ in the parameters during
+# $x, y$ for data, and keeps the paper's and the package's `z` although $z$ is a root in 02). `schedulefree.AdamWScheduleFree` stores $\theta_t$ in the parameters during
 # training and $z_t$ in the state; it never stores $\bar z_t$: `eval()` recovers it as
 # $\bar z = (\theta - (1-\beta_1) z)/\beta_1$ and `train()` goes back. You must call `train()` before
 # training and `eval()` before evaluating or saving. The paper's Algorithm 1 puts the bias correction
-# into the step size, $\eta_t\sqrt{1-\beta_2^t}$ (so $\epsilon$ is not rescaled, and the weights $\nu_t$
+# into the step size, $\eta_t\sqrt{1-\beta_2^t}$ (so $\epsilon$ is not rescaled, and the weights $\Gamma_t$
 # include it); the package divides $v_t$ instead, as above (its `AdamWScheduleFreePaper` class
-# follows the paper). Its `warmup_steps` ramps $\eta_t$ linearly; `r` and `weight_lr_power` generalize
-# $\nu_t = t^r (\max_{i\le t}\eta_i)^{\text{power}}$.
+# follows the paper). The paper writes $c_{t+1}$ for the fraction $\Gamma_t/\sum_{i\le t}\Gamma_i$ and builds the
+# weights from its step size $\gamma_t$ (the package: `ckp1`, `weight`). The package's `warmup_steps` ramps
+# $\eta_t$ linearly; `r` and `weight_lr_power` generalize $\Gamma_t = t^r (\max_{i\le t}\eta_i)^{\text{power}}$.
 
 # %% slideshow={"slide_type": "subslide"}
 class ScheduleFreeStep(OptimizerBase):

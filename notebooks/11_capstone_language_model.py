@@ -223,9 +223,9 @@ for g in groups:
 # Notebook 06's range test: one short run while the learning rate grows geometrically, here from
 # $10^{-4}$ to $1$ in 60 steps, on a copy of the model with the real run's optimizer, parameter
 # groups and batch size (32 windows). We take the **valley** suggestion (06's cautious rule).
-# Every Adam and AdamW in this notebook is built with `fused=True`: torch then does the whole
-# update of a tensor in one kernel: the same formula with its roundings in another order, and
-# faster on a CPU for a model made of many small tensors.
+# Every Adam and AdamW in this notebook is built with `fused=True`, so that torch does the whole
+# update of a tensor in one kernel: the same formula, its roundings in another order, and faster
+# on a CPU for a model made of many small tensors.
 
 # %%
 BATCH, RANGE_STEPS = 32, 60
